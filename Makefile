@@ -1,0 +1,36 @@
+# The two README commands are `make demo` and `make test`; .ci/run calls `make test`.
+SWIFT ?= swift
+DEBS := libdnnl-dev libopenblas-dev libjpeg62-turbo-dev libpng-dev libwebp-dev libgif-dev pkg-config
+VENV ?= .venv
+
+.PHONY: deps build test demo fixtures bench venv clean
+
+# Install the Debian -dev packages that are missing (needs root or sudo; a no-op when all are present).
+deps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: build
+	.build/release/altclip classify --model Models/altclip-demo Samples/*.png \
+	  --labels "a red circle,红色的圆形,un cercle rouge,un círculo rojo,a blue square,蓝色的正方形"
+
+# Reference side (Python, pinned): only for regenerating fixtures and for benchmarks.
+venv:
+	VENV=$(VENV) bash Scripts/setup-venv.sh
+
+fixtures: venv
+	$(VENV)/bin/python Scripts/make_fixtures.py
+
+clean:
+	rm -rf .build

@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Release builds of the numeric code run without overflow/bounds traps in the innermost loops only
+// where the code says so (unsafe buffers); the package itself keeps Swift's normal checks.
+let optimize: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "altclip-swift",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "AltCLIP", targets: ["AltCLIP"]),
+        .library(name: "AltCLIPTokenizer", targets: ["AltCLIPTokenizer"]),
+        .library(name: "AltCLIPImage", targets: ["AltCLIPImage"]),
+        .library(name: "AltCLIPWeights", targets: ["AltCLIPWeights"]),
+        .library(name: "AltCLIPTensor", targets: ["AltCLIPTensor"]),
+        .executable(name: "altclip", targets: ["AltCLIPCommand"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages (see Makefile `deps`).
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"])]),
+
+        // Numeric core: tensor, GEMM on a real BLAS, the ops the models need.
+        .target(name: "AltCLIPTensor", dependencies: ["CDNNL", "COpenBLAS"], swiftSettings: optimize),
+        // Checkpoint readers: safetensors and PyTorch zip/pickle, one WeightStore API. Foundation only.
+        .target(name: "AltCLIPWeights", swiftSettings: optimize),
+        // XLM-R SentencePiece Unigram tokenizer. Foundation only.
+        .target(name: "AltCLIPTokenizer", swiftSettings: optimize),
+        // Image decoding and CLIPImageProcessor (Pillow-exact resampling). No tensor core.
+        .target(name: "AltCLIPImage", dependencies: ["CJPEG", "CPNG", "CWebP", "CGIF"], swiftSettings: optimize),
+        // Configs, towers, AltCLIPModel, processor, model-folder loading, high-level API.
+        .target(
+            name: "AltCLIP",
+            dependencies: ["AltCLIPTensor", "AltCLIPWeights", "AltCLIPTokenizer", "AltCLIPImage"],
+            swiftSettings: optimize),
+        // The `altclip` command-line tool.
+        .executableTarget(
+            name: "AltCLIPCommand",
+            dependencies: ["AltCLIP", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: optimize),
+
+        .testTarget(name: "AltCLIPTensorTests", dependencies: ["AltCLIPTensor"]),
+        .testTarget(name: "AltCLIPWeightsTests", dependencies: ["AltCLIPWeights"]),
+        .testTarget(name: "AltCLIPTokenizerTests", dependencies: ["AltCLIPTokenizer"]),
+        .testTarget(name: "AltCLIPImageTests", dependencies: ["AltCLIPImage"]),
+        .testTarget(name: "AltCLIPTests", dependencies: ["AltCLIP"]),
+        .testTarget(name: "AltCLIPCommandTests", dependencies: ["AltCLIPCommand"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
