@@ -10,9 +10,10 @@ import Darwin
 /// Builds a safetensors file.
 ///
 /// The layout matches what the Python `safetensors` package (0.8) writes: tensors ordered by dtype
-/// (widest first, in the crate's `Dtype` order) then by name bytes, `__metadata__` first with sorted
-/// keys, compact JSON escaped like serde_json, the header padded with spaces to a multiple of 8. So a
-/// file written here from the same tensors and metadata is byte-identical to Python's.
+/// (widest first, in the crate's `Dtype` order) then by name bytes, `__metadata__` first, compact JSON
+/// escaped like serde_json, the header padded with spaces to a multiple of 8. So a file written here
+/// from the same tensors and metadata is byte-identical to Python's, except that with two or more
+/// metadata keys we sort them where the crate writes them in hash-map order.
 ///
 /// ```swift
 /// var writer = SafetensorsWriter(metadata: ["format": "pt"])
