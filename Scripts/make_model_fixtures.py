@@ -266,10 +266,12 @@ def flatten_model_output(prefix, out, into, only=None):
             raise RuntimeError(f"unexpected output {name}: {type(value)}")
 
 
-def save_tensors(tensors, path, note):
+def save_tensors(tensors, path):
     from safetensors.torch import save_file
     clean = {k: v.detach().contiguous().clone() for k, v in tensors.items()}
-    save_file(clean, path, metadata={"format": "pt", "note": note})
+    # one metadata key only: safetensors writes a multi-key map in hash order, which would make the
+    # bytes differ from run to run
+    save_file(clean, path, metadata={"format": "pt"})
 
 
 def record_modules(model, names, into, rename=lambda n: n):
@@ -490,9 +492,8 @@ def build_5x(fx, index, out_root):
             assert torch.equal(v(pixel_values=inputs["pixel_values"]).pooler_output,
                                outputs["vision_model/pooler_output"])
 
-    save_tensors(inputs, os.path.join(folder, "inputs.safetensors"), "inputs for " + fx["name"])
-    note = f"transformers {transformers.__version__}, eager attention, seed {seed}"
-    save_tensors(outputs, os.path.join(folder, "outputs.safetensors"), note)
+    save_tensors(inputs, os.path.join(folder, "inputs.safetensors"))
+    save_tensors(outputs, os.path.join(folder, "outputs.safetensors"))
     return {
         "name": fx["name"], "generator": "transformers-5", "seed": seed, "covers": fx["covers"],
         "head_mask_ignored_by_transformers_5": head_mask_ignored,
@@ -546,9 +547,8 @@ def build_4x(fx, index, out_root):
     for key in [k for k in outputs if k.endswith("projection_state")]:
         outputs.pop(key)  # 4.x's extra field of BaseModelOutputWithPoolingAndProjection, always None/duplicate
 
-    save_tensors(inputs, os.path.join(folder, "inputs.safetensors"), "inputs for " + fx["name"])
-    note = f"transformers {transformers.__version__}, eager attention, seed {seed}"
-    save_tensors(outputs, os.path.join(folder, "outputs.safetensors"), note)
+    save_tensors(inputs, os.path.join(folder, "inputs.safetensors"))
+    save_tensors(outputs, os.path.join(folder, "outputs.safetensors"))
     return {
         "name": fx["name"], "generator": "transformers-4", "seed": seed, "covers": fx["covers"],
         "outputs": sorted(outputs.keys()), "inputs": sorted(inputs.keys()),
