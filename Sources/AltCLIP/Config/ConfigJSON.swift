@@ -22,6 +22,20 @@ enum ConfigJSON {
         }
     }
 
+    /// Writes `data` to a file, or to `config.json` inside an existing folder.
+    static func write(_ data: Data, to url: URL) throws {
+        var isDirectory: ObjCBool = false
+        var file = url
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            file = url.appendingPathComponent(fileName)
+        }
+        do {
+            try data.write(to: file, options: .atomic)
+        } catch {
+            throw AltCLIPConfigError.unwritableFile(path: file.path, reason: error.localizedDescription)
+        }
+    }
+
     /// `model_type` of a config file, or nil when the key is absent or null.
     static func modelType(in data: Data, path: String?) throws -> String? {
         try decode(ModelTypeProbe.self, from: data, path: path).modelType

@@ -20,7 +20,7 @@ extension AltCLIPConfig {
     public func jsonData() throws -> Data { try ConfigJSON.encode(self) }
 
     /// Writes the config to a file, or to `config.json` inside an existing folder.
-    public func write(to url: URL) throws { try ConfigFile.write(jsonData(), to: url) }
+    public func write(to url: URL) throws { try ConfigJSON.write(jsonData(), to: url) }
 }
 
 extension AltCLIPTextConfig {
@@ -50,7 +50,7 @@ extension AltCLIPTextConfig {
     public func jsonData() throws -> Data { try ConfigJSON.encode(self) }
 
     /// Writes the config to a file, or to `config.json` inside an existing folder.
-    public func write(to url: URL) throws { try ConfigFile.write(jsonData(), to: url) }
+    public func write(to url: URL) throws { try ConfigJSON.write(jsonData(), to: url) }
 }
 
 extension AltCLIPVisionConfig {
@@ -79,21 +79,5 @@ extension AltCLIPVisionConfig {
     public func jsonData() throws -> Data { try ConfigJSON.encode(self) }
 
     /// Writes the config to a file, or to `config.json` inside an existing folder.
-    public func write(to url: URL) throws { try ConfigFile.write(jsonData(), to: url) }
-}
-
-/// Writing config files (a folder target gets `config.json`).
-enum ConfigFile {
-    static func write(_ data: Data, to url: URL) throws {
-        var isDirectory: ObjCBool = false
-        var file = url
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            file = url.appendingPathComponent(ConfigJSON.fileName)
-        }
-        do {
-            try data.write(to: file, options: .atomic)
-        } catch {
-            throw AltCLIPConfigError.unwritableFile(path: file.path, reason: error.localizedDescription)
-        }
-    }
+    public func write(to url: URL) throws { try ConfigJSON.write(jsonData(), to: url) }
 }

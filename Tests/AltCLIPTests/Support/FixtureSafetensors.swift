@@ -49,7 +49,8 @@ struct FixtureSafetensors {
 
     init(contentsOf url: URL) throws {
         self.url = url
-        let data = try Data(contentsOf: url)
+        // mapped: the full-size checkpoint's files are gigabytes
+        let data = try Data(contentsOf: url, options: .alwaysMapped)
         guard data.count >= 8 else { throw FixtureError("\(url.path): shorter than the 8-byte header length") }
         let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard headerLength <= UInt64(data.count - 8) else { throw FixtureError("\(url.path): header past end of file") }
