@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Creates the second pinned reference venv (transformers 4.57.6 + the same torch), used only by
+# Scripts/make_model_fixtures.py for the relative-position text fixture. Default: ../venv4 of the repo.
+set -euo pipefail
+VENV=${VENV4:-"$(cd "$(dirname "$0")/.." && pwd)/.venv4"}
+here=$(cd "$(dirname "$0")" && pwd)
+if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
+"$VENV/bin/pip" install -q --upgrade pip
+"$VENV/bin/pip" install -q -r "$here/requirements-4x.txt"
+"$VENV/bin/python" -c "import torch, transformers; print('torch', torch.__version__, 'transformers', transformers.__version__)"

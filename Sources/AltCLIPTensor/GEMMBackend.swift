@@ -1,0 +1,78 @@
+import CDNNL
+import COpenBLAS
+import Foundation
+
+/// The library that runs single-precision GEMM (`C = α·op(A)·op(B) + β·C`, row-major).
+///
+/// Chosen by measurement on the project machine (AMD EPYC Zen 4, 2 cores, AVX-512 + BF16), best of N,
+/// backends alternated, `C = A·Bᵀ` as in `nn.Linear`:
+/// see `defaultBackend` below for the numbers and the reasoning. Set `ALTCLIP_GEMM=onednn|openblas`
+/// in the environment, or assign `GEMMBackend.current`, to override.
+public enum GEMMBackend: String, CaseIterable, Sendable, CustomStringConvertible {
+    /// oneDNN's `dnnl_sgemm` (Debian libdnnl2, OpenMP threading; JIT kernels for the detected ISA).
+    case oneDNN = "onednn"
+    /// OpenBLAS `cblas_sgemm` (Debian libopenblas0-pthread, DYNAMIC_ARCH kernel picked at load time).
+    case openBLAS = "openblas"
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var selected: GEMMBackend = initialBackend()
+
+    /// The backend used by every op of this module.
+    public static var current: GEMMBackend {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return selected
+        }
+        set {
+            lock.lock()
+            selected = newValue
+            lock.unlock()
+        }
+    }
+
+    /// Library, version, kernel and threading in use, e.g. "oneDNN 2.6.3 sgemm (ISA avx512_core_bf16, OpenMP)".
+    public var description: String {
+        switch self {
+        case .oneDNN:
+            let v = dnnl_version().pointee
+            return "oneDNN \(v.major).\(v.minor).\(v.patch) sgemm (ISA \(GEMMBackend.isaName(dnnl_get_effective_cpu_isa())), OpenMP)"
+        case .openBLAS:
+            let config = String(cString: openblas_get_config()).split(separator: " ").prefix(2).joined(separator: " ")
+            let core = String(cString: openblas_get_corename())
+            return "\(config) cblas_sgemm (core \(core), pthreads)"
+        }
+    }
+
+    /// The measured default, unless `ALTCLIP_GEMM` names another backend.
+    static func initialBackend() -> GEMMBackend {
+        if let name = ProcessInfo.processInfo.environment["ALTCLIP_GEMM"]?.lowercased(),
+           let backend = GEMMBackend(rawValue: name) {
+            return backend
+        }
+        return defaultBackend
+    }
+
+    static let defaultBackend: GEMMBackend = .oneDNN
+
+    /// Whether a call can be confined to the calling thread (oneDNN follows the caller's OpenMP team size;
+    /// OpenBLAS' pthread pool only has a process-wide thread count).
+    var supportsSingleThreadedCalls: Bool { self == .oneDNN }
+
+    private static func isaName(_ isa: dnnl_cpu_isa_t) -> String {
+        switch isa {
+        case dnnl_cpu_isa_sse41: return "sse41"
+        case dnnl_cpu_isa_avx: return "avx"
+        case dnnl_cpu_isa_avx2: return "avx2"
+        case dnnl_cpu_isa_avx512_core: return "avx512_core"
+        case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni"
+        case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16"
+        case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx"
+        case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni"
+        default: return "0x\(String(isa.rawValue, radix: 16))"
+        }
+    }
+}
+
+/// The name TENSOR-API.md uses for the GEMM backend (`Backend.current.description`).
+public typealias Backend = GEMMBackend

@@ -1,0 +1,93 @@
+import Foundation
+
+/// Row kernels shared by the ops. Reductions use SIMD accumulators because the compiler may not
+/// reorder floating-point sums on its own (and so would not vectorize them).
+enum Kernels {
+    typealias Vector = SIMD16<Float>
+    static let width = Vector.scalarCount
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> Vector {
+        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
+    }
+
+    @inline(__always)
+    static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
+    }
+
+    /// Σ p[i].
+    static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = Vector()
+        var i = 0
+        while i + width <= n {
+            acc += load(p + i)
+            i += width
+        }
+        var total = acc.sum()
+        while i < n {
+            total += p[i]
+            i += 1
+        }
+        return total
+    }
+
+    /// Σ (p[i] − mean)².
+    static func sumOfSquaredDeviations(_ p: UnsafePointer<Float>, _ n: Int, mean: Float) -> Float {
+        var acc = Vector()
+        let m = Vector(repeating: mean)
+        var i = 0
+        while i + width <= n {
+            let d = load(p + i) - m
+            acc.addProduct(d, d)
+            i += width
+        }
+        var total = acc.sum()
+        while i < n {
+            let d = p[i] - mean
+            total += d * d
+            i += 1
+        }
+        return total
+    }
+
+    /// Σ p[i]².
+    static func sumOfSquares(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        sumOfSquaredDeviations(p, n, mean: 0)
+    }
+
+    /// max p[i] (−∞ for n = 0; NaN if any element is NaN, like torch).
+    static func maximum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var best = -Float.infinity
+        var sawNaN = false
+        var acc = Vector(repeating: -.infinity)
+        var i = 0
+        while i + width <= n {
+            let v = load(p + i)
+            sawNaN = sawNaN || any(v .!= v)
+            acc = pointwiseMax(acc, v)
+            i += width
+        }
+        best = acc.max()
+        while i < n {
+            if p[i].isNaN { sawNaN = true }
+            best = Swift.max(best, p[i])
+            i += 1
+        }
+        return sawNaN ? .nan : best
+    }
+
+    /// Softmax of one row in place: exp(x − max) / Σ. A row of −∞ gives NaN (as torch does); a row of
+    /// huge finite negatives (an additive mask of finfo.min on every key) gives a uniform row.
+    static func softmaxInPlace(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
+        let m = maximum(p, n)
+        var total: Float = 0
+        for i in 0..<n {
+            let e = expf(p[i] - m)
+            p[i] = e
+            total += e
+        }
+        let inverse = 1 / total
+        for i in 0..<n { p[i] *= inverse }
+    }
+}

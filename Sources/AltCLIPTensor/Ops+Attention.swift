@@ -1,0 +1,114 @@
+import Foundation
+
+extension Ops {
+    /// Multi-head scaled dot-product attention as transformers' eager path computes it:
+    /// `P = softmax(Q·Kᵀ·scale + mask)`, `P ← P · headMask[h]`, `out = P·V`, heads merged back.
+    ///
+    /// - Parameters:
+    ///   - query: `[B, Lq, H·D]`; key and value: `[B, Lk, H·D]` (heads side by side, as the projections
+    ///     produce them; no transpose is needed).
+    ///   - heads: H.
+    ///   - additiveMask: added to the scaled scores, or nil: `[B, Lk]` (the same for every query and head,
+    ///     e.g. `(1 − attention_mask)·finfo.min`), `[B, Lq, Lk]` per query, or `[B, H, Lq, Lk]`
+    ///     (any shape with that many elements, e.g. `[B, 1, 1, Lk]`).
+    ///   - headMask: `[H]` or `[B, H]`, multiplies each head's probabilities, or nil.
+    ///   - scale: defaults to `1/sqrt(D)`.
+    ///   - returnProbabilities: also return `P` as `[B, H, Lq, Lk]` (after the head mask, as transformers
+    ///     returns it).
+    /// - Returns: `[B, Lq, H·D]` and the probabilities when asked.
+    public static func attention(
+        query: Tensor, key: Tensor, value: Tensor, heads: Int,
+        additiveMask: Tensor?, headMask: Tensor?, scale: Float? = nil,
+        returnProbabilities: Bool
+    ) -> (output: Tensor, probabilities: Tensor?) {
+        attention(query: query, key: key, value: value, heads: heads, additiveMask: additiveMask,
+                  headMask: headMask, scale: scale, scoreBias: nil, returnProbabilities: returnProbabilities)
+    }
+
+    /// `attention` with an extra `scoreBias` `[B, H, Lq, Lk]` added to the raw `Q·Kᵀ` *before* scaling,
+    /// as transformers 4.x does for `position_embedding_type` "relative_key" / "relative_key_query"
+    /// (`scores = (Q·Kᵀ + relative_scores) / sqrt(D) + mask`).
+    public static func attention(
+        query: Tensor, key: Tensor, value: Tensor, heads: Int,
+        additiveMask: Tensor?, headMask: Tensor?, scale: Float? = nil,
+        scoreBias: Tensor?, returnProbabilities: Bool
+    ) -> (output: Tensor, probabilities: Tensor?) {
+        precondition(query.rank == 3 && key.rank == 3 && value.rank == 3,
+                     "attention: q, k, v must be [B, L, H·D], got \(query.shape), \(key.shape), \(value.shape)")
+        let batch = query.shape[0], lq = query.shape[1], width = query.shape[2]
+        let lk = key.shape[1]
+        precondition(heads > 0 && width % heads == 0, "attention: width \(width) not divisible by \(heads) heads")
+        precondition(key.shape == [batch, lk, width] && value.shape == key.shape,
+                     "attention: key \(key.shape) / value \(value.shape) do not match query \(query.shape)")
+        let d = width / heads
+        let maskKind = additiveMask.map { mask -> Int in
+            switch mask.count {
+            case batch * lk: return 1
+            case batch * lq * lk: return 2
+            case batch * heads * lq * lk: return 3
+            default: preconditionFailure("attention: mask \(mask.shape) does not fit [B=\(batch), H=\(heads), Lq=\(lq), Lk=\(lk)]")
+            }
+        } ?? 0
+        if let headMask {
+            precondition(headMask.count == heads || headMask.count == batch * heads,
+                         "attention: head mask \(headMask.shape) is not [H] or [B, H]")
+        }
+        if let scoreBias {
+            precondition(scoreBias.count == batch * heads * lq * lk, "attention: score bias \(scoreBias.shape) is not [B, H, Lq, Lk]")
+        }
+        let scale = scale ?? 1 / Float(d).squareRoot()
+
+        let output = Tensor(uninitializedShape: [batch, lq, width])
+        let probabilities = returnProbabilities ? Tensor(uninitializedShape: [batch, heads, lq, lk]) : nil
+        let pq = query.pointer, pk = key.pointer, pv = value.pointer, po = output.storage.pointer
+        let pp = probabilities?.storage.pointer
+        let mask = additiveMask?.pointer
+        let headScale = headMask?.pointer, headScaleCount = headMask?.count ?? 0
+        let bias = scoreBias?.pointer
+
+        GEMM.parallelBatches(batch * heads, flopsPerItem: 4 * lq * lk * d + 30 * lq * lk) { items, single in
+            // Scores for one (batch, head) at a time; written straight into the output when requested.
+            let scratch = pp == nil ? UnsafeMutablePointer<Float>.allocate(capacity: lq * lk) : nil
+            defer { scratch?.deallocate() }
+            for item in items {
+                let b = item / heads, h = item % heads
+                let scores = pp.map { $0 + item * lq * lk } ?? scratch!
+                let qBase = pq + b * lq * width + h * d
+                let kBase = pk + b * lk * width + h * d
+                let vBase = pv + b * lk * width + h * d
+                if let bias {
+                    (scores).update(from: bias + item * lq * lk, count: lq * lk)
+                    GEMM.sgemm(transA: false, transB: true, m: lq, n: lk, k: d, alpha: 1,
+                               a: qBase, lda: width, b: kBase, ldb: width, beta: 1, c: scores, ldc: lk,
+                               singleThreaded: single)
+                    for i in 0..<(lq * lk) { scores[i] *= scale }
+                } else {
+                    GEMM.sgemm(transA: false, transB: true, m: lq, n: lk, k: d, alpha: scale,
+                               a: qBase, lda: width, b: kBase, ldb: width, beta: 0, c: scores, ldc: lk,
+                               singleThreaded: single)
+                }
+                let factor: Float = headScale.map { $0[headScaleCount == heads ? h : item] } ?? 1
+                for row in 0..<lq {
+                    let s = scores + row * lk
+                    if let mask {
+                        let m: UnsafePointer<Float>
+                        switch maskKind {
+                        case 1: m = mask + b * lk
+                        case 2: m = mask + (b * lq + row) * lk
+                        default: m = mask + (item * lq + row) * lk
+                        }
+                        for j in 0..<lk { s[j] += m[j] }
+                    }
+                    Kernels.softmaxInPlace(s, lk)
+                    if headScale != nil {
+                        for j in 0..<lk { s[j] *= factor }
+                    }
+                }
+                GEMM.sgemm(transA: false, transB: false, m: lq, n: d, k: lk, alpha: 1,
+                           a: scores, lda: lk, b: vBase, ldb: width, beta: 0, c: po + b * lq * width + h * d,
+                           ldc: width, singleThreaded: single)
+            }
+        }
+        return (output, probabilities)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+extension Ops {
+    /// `a + b`, where `b` has `a`'s shape or a suffix of it (broadcast over the leading axes, e.g. a
+    /// bias `[D]` or position embeddings `[L, D]` added to `[B, L, D]`).
+    public static func add(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(b.rank <= a.rank && Array(a.shape.suffix(b.rank)) == b.shape,
+                     "add: \(b.shape) does not broadcast onto \(a.shape)")
+        let result = Tensor(uninitializedShape: a.shape)
+        let pa = a.pointer, pb = b.pointer, pc = result.storage.pointer
+        let inner = b.count
+        guard inner > 0 else { return result }
+        let blocks = a.count / inner
+        if blocks == 1 || inner >= 4096 {
+            Threading.parallelFor(a.count, costPerItem: 1) { range in
+                for i in range { pc[i] = pa[i] + pb[i % inner] }
+            }
+        } else {
+            Threading.parallelFor(blocks, costPerItem: inner) { range in
+                for block in range {
+                    let offset = block * inner
+                    for i in 0..<inner { pc[offset + i] = pa[offset + i] + pb[i] }
+                }
+            }
+        }
+        return result
+    }
+
+    /// `a · s` for a scalar `s`.
+    public static func mul(_ a: Tensor, _ s: Float) -> Tensor {
+        map(a, cost: 1) { $0 * s }
+    }
+
+    /// Applies `act` elementwise.
+    public static func activate(_ x: Tensor, _ act: Activation) -> Tensor {
+        switch act {
+        case .linear: return x
+        case .relu: return map(x, cost: 1) { Activation.relu.apply($0) }
+        default: return map(x, cost: 20) { act.apply($0) }
+        }
+    }
+
+    /// Elementwise `tanh`.
+    public static func tanh(_ x: Tensor) -> Tensor {
+        map(x, cost: 20) { tanhf($0) }
+    }
+
+    /// Elementwise `eˣ`.
+    public static func exp(_ x: Tensor) -> Tensor {
+        map(x, cost: 20) { expf($0) }
+    }
+
+    @inline(__always)
+    static func map(_ x: Tensor, cost: Int, _ f: (Float) -> Float) -> Tensor {
+        let result = Tensor(uninitializedShape: x.shape)
+        let source = x.pointer, target = result.storage.pointer
+        Threading.parallelFor(x.count, costPerItem: cost) { range in
+            for i in range { target[i] = f(source[i]) }
+        }
+        return result
+    }
+}
