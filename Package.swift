@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "AltCLIPWeightsTests", dependencies: ["AltCLIPWeights"]),
         .testTarget(name: "AltCLIPTokenizerTests", dependencies: ["AltCLIPTokenizer"]),
         .testTarget(name: "AltCLIPImageTests", dependencies: ["AltCLIPImage"]),
-        .testTarget(name: "AltCLIPTests", dependencies: ["AltCLIP"]),
+        .testTarget(name: "AltCLIPTests", dependencies: ["AltCLIP", "AltCLIPTensor", "AltCLIPWeights"]),
         .testTarget(name: "AltCLIPCommandTests", dependencies: ["AltCLIPCommand"]),
     ],
     swiftLanguageModes: [.v5]

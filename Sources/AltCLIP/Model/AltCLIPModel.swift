@@ -3,6 +3,8 @@ import AltCLIPTensor
 /// AltCLIP: the text and vision towers, their projections into one space, and the learned
 /// temperature. Keys: `text_model`, `vision_model`, `text_projection`, `visual_projection`, `logit_scale`.
 public final class AltCLIPModel: @unchecked Sendable {
+    /// What loading found besides the parameters used (nil for a randomly initialised model).
+    public internal(set) var loadReport: LoadReport?
     public let config: AltCLIPConfig
     public let textModel: AltCLIPTextModel
     public let visionModel: AltCLIPVisionModel

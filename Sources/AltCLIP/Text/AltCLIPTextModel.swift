@@ -3,6 +3,8 @@ import AltCLIPTensor
 /// The AltCLIP text tower: XLM-R, then `pre_LN` and the `transformation` projection.
 /// Keys: `roberta`, `pre_LN`, `transformation`.
 public final class AltCLIPTextModel: @unchecked Sendable {
+    /// What loading found besides the parameters used (nil for a randomly initialised model).
+    public internal(set) var loadReport: LoadReport?
     public let config: AltCLIPTextConfig
     public let roberta: AltRobertaModel
     public let preLayerNorm: LayerNorm

@@ -14,13 +14,13 @@ public struct AltRobertaEmbeddings: @unchecked Sendable {
     init(_ scope: WeightScope, config: AltCLIPTextConfig) throws {
         let std = Float(config.initializerRange)
         wordEmbeddings = try Embedding(scope("word_embeddings"), count: config.vocabSize,
-                                       dimension: config.hiddenSize, std: std, paddingIndex: config.padTokenId)
+                                       dimension: config.hiddenSize, std: std, paddingIndex: config.padTokenId ?? 1)
         positionEmbeddings = try Embedding(scope("position_embeddings"), count: config.maxPositionEmbeddings,
-                                           dimension: config.hiddenSize, std: std, paddingIndex: config.padTokenId)
+                                           dimension: config.hiddenSize, std: std, paddingIndex: config.padTokenId ?? 1)
         tokenTypeEmbeddings = try Embedding(scope("token_type_embeddings"), count: config.typeVocabSize,
                                             dimension: config.hiddenSize, std: std)
         layerNorm = try LayerNorm(scope("LayerNorm"), dimension: config.hiddenSize, eps: Float(config.layerNormEps))
-        paddingIndex = config.padTokenId
+        paddingIndex = config.padTokenId ?? 1
         usesAbsolutePositions = config.positionEmbeddingType == "absolute"
     }
 

@@ -3,6 +3,8 @@ import AltCLIPTensor
 /// The CLIP ViT image tower. Keys: `embeddings`, `pre_layrnorm` (upstream spelling),
 /// `encoder.layers.N` (or `encoder.layer.N`), `post_layernorm`.
 public final class AltCLIPVisionModel: @unchecked Sendable {
+    /// What loading found besides the parameters used (nil for a randomly initialised model).
+    public internal(set) var loadReport: LoadReport?
     public let config: AltCLIPVisionConfig
     public let embeddings: AltCLIPVisionEmbeddings
     public let preLayerNorm: LayerNorm

@@ -1,0 +1,66 @@
+import AltCLIPTensor
+import AltCLIPWeights
+import Foundation
+
+/// Reads a model folder in the Hugging Face layout: `config.json` plus `model.safetensors`,
+/// `model.safetensors.index.json`, `pytorch_model.bin` or `pytorch_model.bin.index.json`.
+enum ModelFolder {
+    static func openWeights(_ directory: URL) throws -> (CheckpointSource, [String]) {
+        let store = try WeightStore.open(directory: directory)
+        return (CheckpointSource(store: store), store.files.map(\.path))
+    }
+
+    static func configURL(_ directory: URL) throws -> URL {
+        let url = directory.appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw AltCLIPError.missingFile(path: url.path,
+                                           hint: "a model folder needs config.json next to its weights")
+        }
+        return url
+    }
+
+    /// The first of `prefixes` under which the checkpoint has keys (`""` always matches).
+    static func prefix(in source: ParameterSource, candidates: [String]) -> String {
+        for candidate in candidates where candidate.isEmpty || source.keys.contains(where: { $0.hasPrefix(candidate) }) {
+            return candidate
+        }
+        return candidates.last ?? ""
+    }
+}
+
+extension AltCLIPModel {
+    /// Loads a model folder. Strict: a missing or misshapen parameter throws with its full key.
+    public convenience init(directory: URL) throws {
+        let config = try AltCLIPConfig(contentsOf: ModelFolder.configURL(directory))
+        let (source, files) = try ModelFolder.openWeights(directory)
+        let loader = ParameterLoader(source: source)
+        try self.init(WeightScope(loader: loader), config: config)
+        loadReport = LoadReport.make(loader: loader, source: source, files: files, prefix: "")
+    }
+}
+
+extension AltCLIPTextModel {
+    /// Loads the text tower from a standalone `AltCLIPTextModel` folder or from a combined
+    /// `AltCLIPModel` folder (keys under `text_model.`).
+    public convenience init(directory: URL) throws {
+        let config = try AltCLIPTextConfig(contentsOf: ModelFolder.configURL(directory))
+        let (source, files) = try ModelFolder.openWeights(directory)
+        let prefix = ModelFolder.prefix(in: source, candidates: ["text_model.", ""])
+        let loader = ParameterLoader(source: source)
+        try self.init(WeightScope(loader: loader, prefix: prefix), config: config)
+        loadReport = LoadReport.make(loader: loader, source: source, files: files, prefix: prefix)
+    }
+}
+
+extension AltCLIPVisionModel {
+    /// Loads the vision tower from a standalone `AltCLIPVisionModel` folder or from a combined
+    /// `AltCLIPModel` folder (keys under `vision_model.` in both).
+    public convenience init(directory: URL) throws {
+        let config = try AltCLIPVisionConfig(contentsOf: ModelFolder.configURL(directory))
+        let (source, files) = try ModelFolder.openWeights(directory)
+        let prefix = ModelFolder.prefix(in: source, candidates: ["vision_model.", ""])
+        let loader = ParameterLoader(source: source)
+        try self.init(WeightScope(loader: loader, prefix: prefix), config: config)
+        loadReport = LoadReport.make(loader: loader, source: source, files: files, prefix: prefix)
+    }
+}
