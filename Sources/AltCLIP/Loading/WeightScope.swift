@@ -11,12 +11,28 @@ public final class ParameterLoader {
     private var mode: Mode
     /// Full keys consumed so far.
     public private(set) var usedKeys: Set<String> = []
+    /// In audit mode, problems are collected here instead of thrown (see `init(auditing:)`).
+    public private(set) var problems: [AltCLIPError] = []
+    private let audit: Bool
 
     /// Loads every parameter from `source`.
-    public init(source: ParameterSource) { mode = .checkpoint(source) }
+    public init(source: ParameterSource) {
+        mode = .checkpoint(source)
+        audit = false
+    }
+
+    /// Loads from `source` but records every missing or misshapen parameter in `problems` (standing in
+    /// zeros) instead of stopping at the first: for `altclip inspect`.
+    public init(auditing source: ParameterSource) {
+        mode = .checkpoint(source)
+        audit = true
+    }
 
     /// Initialises every parameter at random as transformers does, from `seed`.
-    public init(randomSeed seed: UInt64) { mode = .random(NormalGenerator(seed: seed)) }
+    public init(randomSeed seed: UInt64) {
+        mode = .random(NormalGenerator(seed: seed))
+        audit = false
+    }
 
     var source: ParameterSource? {
         if case let .checkpoint(source) = mode { return source }
@@ -37,11 +53,11 @@ public final class ParameterLoader {
         switch mode {
         case let .checkpoint(source):
             guard let actual = source.shape(of: key) else {
-                throw AltCLIPError.missingParameter(key: key, file: nil)
+                return try report(.missingParameter(key: key, file: nil), shape: shape)
             }
             // A 0-d scalar (logit_scale) is accepted for shape [] or [1].
             guard actual == shape || (shape.isEmpty && actual == [1]) else {
-                throw AltCLIPError.shapeMismatch(key: key, expected: shape, actual: actual)
+                return try report(.shapeMismatch(key: key, expected: shape, actual: actual), shape: shape)
             }
             usedKeys.insert(key)
             let tensor: Tensor
@@ -50,9 +66,18 @@ public final class ParameterLoader {
             }
             return tensor.reshaped(shape)
         case var .random(generator):
+            // Random initialisation never fails.
             defer { mode = .random(generator) }
             return generator.tensor(shape: shape, initializer: initializer)
         }
+    }
+}
+
+extension ParameterLoader {
+    fileprivate func report(_ problem: AltCLIPError, shape: [Int]) throws -> Tensor {
+        guard audit else { throw problem }
+        problems.append(problem)
+        return Tensor(zeros: shape)
     }
 }
 
