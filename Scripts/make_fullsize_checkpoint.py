@@ -156,6 +156,22 @@ def timed(fn, repeats):
     return {"median_s": times[len(times) // 2], "min_s": times[0], "runs": repeats}
 
 
+def measure(ref, inputs, repeats):
+    """PyTorch timings on this machine, all cores, eager and the default sdpa attention."""
+    torch.set_num_threads(os.cpu_count())
+    timing = {"threads": torch.get_num_threads(), "load_average": os.getloadavg()}
+    one_image = inputs["pixel_values"][:1]
+    one_text = {"input_ids": inputs["input_ids"][1:2, :17], "attention_mask": inputs["attention_mask"][1:2, :17]}
+    with torch.no_grad():
+        for impl in ("eager", "sdpa"):
+            ref.set_attn_implementation(impl)
+            timing[f"image_forward_1x224_{impl}"] = timed(
+                lambda: ref.get_image_features(pixel_values=one_image), repeats)
+            timing[f"text_forward_1x17_{impl}"] = timed(lambda: ref.get_text_features(**one_text), repeats)
+    timing["load_average_after"] = os.getloadavg()
+    return timing
+
+
 def main():
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -163,6 +179,8 @@ def main():
     ap.add_argument("--max-shard-size", default=None,
                     help="e.g. 2GB to write shards + model.safetensors.index.json (default: one file, as the hub)")
     ap.add_argument("--timing-repeats", type=int, default=5)
+    ap.add_argument("--timing-only", action="store_true",
+                    help="load an existing OUT folder and only re-measure PyTorch timings (updates reference.json)")
     ap.add_argument("--smoke", action="store_true",
                     help="narrow, 2-layer model with the same vocabulary-free plumbing: checks this script quickly")
     args = ap.parse_args()
@@ -178,6 +196,20 @@ def main():
     from transformers import AltCLIPConfig, AltCLIPModel
     transformers.logging.set_verbosity_error()
     versions = fixtures.check_versions(fixtures.PINNED_5X)
+    if args.timing_only:
+        from safetensors.torch import load_file
+        ref = AltCLIPModel.from_pretrained(args.out).eval()
+        timing = measure(ref, load_file(os.path.join(args.out, "inputs.safetensors")), args.timing_repeats)
+        timing["peak_rss_mib"] = rss_mib()
+        path = os.path.join(args.out, "reference.json")
+        with open(path) as f:
+            report = json.load(f)
+        report["pytorch_timing"] = timing
+        with open(path, "w") as f:
+            json.dump(report, f, indent=2)
+            f.write("\n")
+        print(json.dumps(timing, indent=2))
+        return
     os.makedirs(args.out, exist_ok=True)
     t_start = time.perf_counter()
 
@@ -222,18 +254,7 @@ def main():
     fixtures.save_tensors(outputs, os.path.join(args.out, "outputs.safetensors"))
     rss_after_reference = rss_mib()
 
-    # PyTorch timings on this machine, all cores, default (sdpa) and eager attention.
-    torch.set_num_threads(os.cpu_count())
-    timing = {"threads": torch.get_num_threads()}
-    one_image = inputs["pixel_values"][:1]
-    one_text = {"input_ids": inputs["input_ids"][1:2, :17], "attention_mask": inputs["attention_mask"][1:2, :17]}
-    with torch.no_grad():
-        for impl in ("eager", "sdpa"):
-            ref.set_attn_implementation(impl)
-            timing[f"image_forward_1x224_{impl}"] = timed(
-                lambda: ref.get_image_features(pixel_values=one_image), args.timing_repeats)
-            timing[f"text_forward_1x17_{impl}"] = timed(lambda: ref.get_text_features(**one_text),
-                                                        args.timing_repeats)
+    timing = measure(ref, inputs, args.timing_repeats)
     timing["peak_rss_mib_after_load"] = rss_after_load
     timing["peak_rss_mib_after_reference"] = rss_after_reference
     timing["peak_rss_mib_after_timing"] = rss_mib()
