@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "AltCLIPTokenizerTests", dependencies: ["AltCLIPTokenizer"]),
         .testTarget(name: "AltCLIPImageTests", dependencies: ["AltCLIPImage"]),
         .testTarget(name: "AltCLIPTests", dependencies: ["AltCLIP", "AltCLIPTensor", "AltCLIPWeights"]),
-        .testTarget(name: "AltCLIPCommandTests", dependencies: ["AltCLIPCommand"]),
+        .testTarget(name: "AltCLIPCommandTests", dependencies: ["AltCLIPCommand", "AltCLIPWeights"]),
     ],
     swiftLanguageModes: [.v5]
 )
