@@ -76,23 +76,81 @@ struct DoubleArrayTrie: Sendable {
     /// Bytes held by the trie arrays.
     var memoryFootprint: Int { units.count * MemoryLayout<Unit>.stride }
 
+    /// Places nodes with a sorted list of free "holes" below a frontier (everything past it is free). Single-child
+    /// nodes take the lowest hole; nodes with several children try a bounded number of holes, then the frontier,
+    /// which keeps construction linear in practice (an unbounded search is quadratic on 250k pieces).
     private struct Builder {
         var units: [Unit]
-        /// Lowest slot that might be free.
-        var firstFree = 1
+        /// Slots below 256 are never used, so `hole - label` is never negative.
+        var frontier = 256
+        /// Doubly linked list of free slots below `frontier`, in increasing order (-1 = none).
+        var nextHole: [Int32]
+        var previousHole: [Int32]
+        var firstHole: Int32 = -1
+        var lastHole: Int32 = -1
         var maxUsed = 0
+        static let maxHoleTrials = 64
 
         init(capacity: Int) {
-            units = [Unit](repeating: Unit(base: 0, check: -1, value: -1), count: max(capacity, 512))
-            units[0].check = -2  // root: never free, never a child
+            let count = max(capacity, 512)
+            units = [Unit](repeating: Unit(base: 0, check: -1, value: -1), count: count)
+            nextHole = [Int32](repeating: -1, count: count)
+            previousHole = [Int32](repeating: -1, count: count)
+            for slot in 0..<256 { units[slot].check = -2 }  // the root and the reserved slots: never free
         }
 
         mutating func ensure(_ index: Int) {
-            if index >= units.count {
-                var newCount = units.count
-                while newCount <= index { newCount *= 2 }
-                units.append(contentsOf: repeatElement(Unit(base: 0, check: -1, value: -1), count: newCount - units.count))
+            guard index >= units.count else { return }
+            var newCount = units.count
+            while newCount <= index { newCount *= 2 }
+            let extra = newCount - units.count
+            units.append(contentsOf: repeatElement(Unit(base: 0, check: -1, value: -1), count: extra))
+            nextHole.append(contentsOf: repeatElement(-1, count: extra))
+            previousHole.append(contentsOf: repeatElement(-1, count: extra))
+        }
+
+        @inline(__always) func isFree(_ slot: Int) -> Bool {
+            slot >= frontier || units[slot].check == -1
+        }
+
+        /// Marks `slot` used by a child of `parent`.
+        mutating func occupy(_ slot: Int, parent: Int) {
+            ensure(slot + 257)
+            if slot < frontier {
+                let p = previousHole[slot], n = nextHole[slot]
+                if p >= 0 { nextHole[Int(p)] = n } else { firstHole = n }
+                if n >= 0 { previousHole[Int(n)] = p } else { lastHole = p }
+            } else {
+                for hole in frontier..<slot {
+                    previousHole[hole] = lastHole
+                    nextHole[hole] = -1
+                    if lastHole >= 0 { nextHole[Int(lastHole)] = Int32(hole) } else { firstHole = Int32(hole) }
+                    lastHole = Int32(hole)
+                }
+                frontier = slot + 1
             }
+            units[slot].check = Int32(parent)
+            maxUsed = max(maxUsed, slot)
+        }
+
+        mutating func findBase(_ labels: [Int]) -> Int {
+            let first = labels[0]
+            var hole = firstHole
+            var trials = 0
+            while hole >= 0 && (labels.count == 1 || trials < Self.maxHoleTrials) {
+                let base = Int(hole) - first
+                if base >= 0 {
+                    var fits = true
+                    for label in labels.dropFirst() where !isFree(base + label) {
+                        fits = false
+                        break
+                    }
+                    if fits { return base }
+                    trials += 1
+                }
+                hole = nextHole[Int(hole)]
+            }
+            return max(frontier - first, 0)
         }
 
         mutating func build(order: [Int32], blob: UnsafeBufferPointer<UInt8>, offsets: UnsafeBufferPointer<Int32>,
@@ -103,7 +161,7 @@ struct DoubleArrayTrie: Sendable {
             var bounds: [Int] = []
             while let (node, depth, lo0, hi) = stack.popLast() {
                 var lo = lo0
-                // Keys that end here (sorted first); the last duplicate's id wins.
+                // Keys that end here sort first; the last duplicate's id wins.
                 while lo < hi {
                     let k = Int(order[lo])
                     guard Int(offsets[k + 1] - offsets[k]) == depth else { break }
@@ -115,45 +173,19 @@ struct DoubleArrayTrie: Sendable {
                 bounds.removeAll(keepingCapacity: true)
                 var i = lo
                 while i < hi {
-                    let k = Int(order[i])
-                    let label = Int(blob[Int(offsets[k]) + depth])
+                    let label = Int(blob[Int(offsets[Int(order[i])]) + depth])
                     labels.append(label)
                     bounds.append(i)
                     i += 1
-                    while i < hi {
-                        let k2 = Int(order[i])
-                        if Int(blob[Int(offsets[k2]) + depth]) != label { break }
-                        i += 1
-                    }
+                    while i < hi && Int(blob[Int(offsets[Int(order[i])]) + depth]) == label { i += 1 }
                 }
                 bounds.append(hi)
                 let base = findBase(labels)
                 units[node].base = Int32(base)
                 for (n, label) in labels.enumerated() {
-                    let child = base + label
-                    units[child].check = Int32(node)
-                    maxUsed = max(maxUsed, child)
-                    stack.append((child, depth + 1, bounds[n], bounds[n + 1]))
+                    occupy(base + label, parent: node)
+                    stack.append((base + label, depth + 1, bounds[n], bounds[n + 1]))
                 }
-            }
-        }
-
-        mutating func findBase(_ labels: [Int]) -> Int {
-            let first = labels[0]
-            while firstFree < units.count && units[firstFree].check != -1 { firstFree += 1 }
-            var position = max(firstFree, first + 1)
-            while true {
-                let base = position - first
-                ensure(base + 256)
-                if units[position].check == -1 {
-                    var fits = true
-                    for label in labels.dropFirst() where units[base + label].check != -1 {
-                        fits = false
-                        break
-                    }
-                    if fits { return base }
-                }
-                position += 1
             }
         }
 
