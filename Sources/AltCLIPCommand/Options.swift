@@ -64,6 +64,7 @@ extension ModelOptions {
 enum CLIError: Error, CustomStringConvertible, LocalizedError {
     case modelNotFound(String)
     case noInputs(String)
+    case unreadableFile(String, String)
 
     var description: String {
         switch self {
@@ -71,6 +72,8 @@ enum CLIError: Error, CustomStringConvertible, LocalizedError {
             return "model folder '\(model)' not found: pass --model with a folder holding config.json and the weights"
         case let .noInputs(what):
             return what
+        case let .unreadableFile(path, reason):
+            return "cannot read \(path): \(reason)"
         }
     }
 
