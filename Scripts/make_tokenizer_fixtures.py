@@ -29,13 +29,14 @@ from transformers import XLMRobertaTokenizer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tokenizer_corpus import SENTENCES  # noqa: E402
-from tokenizer_goldens import golden_texts, batch_cases, pair_cases, decode_cases  # noqa: E402
+from tokenizer_goldens import golden_texts, batch_cases, pair_cases, decode_cases, added_token_texts  # noqa: E402
 
 SEED = 20240611
 VOCAB_SIZE = 3000
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "tokenizer")
 MODEL_DIR = os.path.join(OUT, "xlmr-mini")
+ADDED_DIR = os.path.join(OUT, "added-tokens")
 MODEL_MAX_LENGTH = 64  # small so that "longer than model_max_length" goldens stay small
 
 
@@ -215,6 +216,56 @@ def write_configs(folder):
         f.write("\n")
 
 
+def added_tokens_config(mask_id):
+    """A transformers-5-style tokenizer_config.json with `added_tokens_decoder`: every flag combination."""
+    def tok(content, special, lstrip=False, rstrip=False, single_word=False, normalized=False):
+        return {"content": content, "lstrip": lstrip, "normalized": normalized, "rstrip": rstrip,
+                "single_word": single_word, "special": special}
+    return {
+        "added_tokens_decoder": {
+            "0": tok("<s>", True), "1": tok("<pad>", True), "2": tok("</s>", True), "3": tok("<unk>", True),
+            str(mask_id): tok("<mask>", True, lstrip=True),
+            str(mask_id + 1): tok("<ent>", True, rstrip=True),
+            str(mask_id + 2): tok("[LANG]", False, single_word=True, normalized=True),
+            str(mask_id + 3): tok("ｘｙ", False, normalized=True),
+            str(mask_id + 4): tok("hello", False, lstrip=True, rstrip=True),
+        },
+        "additional_special_tokens": ["<ent>"],
+        "bos_token": "<s>", "cls_token": "<s>", "eos_token": "</s>", "mask_token": "<mask>", "pad_token": "<pad>",
+        "sep_token": "</s>", "unk_token": "<unk>", "model_max_length": 32, "clean_up_tokenization_spaces": True,
+        "tokenizer_class": "XLMRobertaTokenizer",
+    }
+
+
+def added_tokens_goldens(mask_id):
+    os.makedirs(ADDED_DIR)
+    config = added_tokens_config(mask_id)
+    with open(os.path.join(ADDED_DIR, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+        json.dump(config, f, ensure_ascii=False, indent=2)
+        f.write("\n")
+    with tempfile.TemporaryDirectory() as folder:
+        for name in ("tokenizer.json", "sentencepiece.bpe.model"):
+            shutil.copy(os.path.join(MODEL_DIR, name), folder)
+        shutil.copy(os.path.join(ADDED_DIR, "tokenizer_config.json"), folder)
+        tok = XLMRobertaTokenizer.from_pretrained(folder)
+        singles = []
+        for text in added_token_texts():
+            enc = tok(text)
+            singles.append({"text": text, "input_ids": enc["input_ids"], "tokens": enc.tokens(),
+                            "decoded": tok.decode(enc["input_ids"]),
+                            "decoded_skip_special": tok.decode(enc["input_ids"], skip_special_tokens=True)})
+        return {"info": {"vocab_size": tok.vocab_size, "length": len(tok), "model_max_length": tok.model_max_length,
+                         "all_special_ids": sorted(set(tok.all_special_ids))},
+                "added_tokens": [{"id": i, "content": t.content, "lstrip": t.lstrip, "rstrip": t.rstrip,
+                                  "single_word": t.single_word, "normalized": t.normalized, "special": t.special}
+                                 for i, t in sorted(tok.added_tokens_decoder.items())],
+                "ids_to_tokens": {"ids": list(range(mask_id - 1, mask_id + 6)),
+                                  "tokens": tok.convert_ids_to_tokens(list(range(mask_id - 1, mask_id + 6)))},
+                "tokens_to_ids": {"tokens": ["ｘｙ", "xy", "[LANG]", "<ent>", "hello", "<mask>"],
+                                  "ids": tok.convert_tokens_to_ids(["ｘｙ", "xy", "[LANG]", "<ent>", "hello", "<mask>"])},
+                "singles": singles}
+
+
 # --- goldens ----------------------------------------------------------------------------------------------------
 
 SWEEP_BLOCK = 4096
@@ -307,6 +358,12 @@ SHA-256 of every file). Do not edit by hand; rerun the script.
 - `tokenizer_config.json`, `special_tokens_map.json`: AltCLIP's (`<mask>` with `lstrip`, `normalized`), with
   `model_max_length` 64 so over-long goldens stay small.
 
+## `added-tokens/tokenizer_config.json`
+A transformers-5-style config with `added_tokens_decoder` covering lstrip, rstrip, single_word, normalized and
+non-special added tokens (some absent from the vocabulary), `additional_special_tokens` and
+`clean_up_tokenization_spaces`; used with `xlmr-mini/tokenizer.json`. Its goldens are `added_tokens_config` in
+`goldens.json` (`info`, `added_tokens`, `singles` with ids, tokens and both decodes).
+
 ## `goldens.json` — outputs of transformers' `XLMRobertaTokenizer.from_pretrained("xlmr-mini")`
 - `info`: `vocab_size`, `length` (`len(tokenizer)`), `model_max_length`, `special_ids`, `all_special_ids`.
 - `singles[]`: `text`, `normalized` (backend normalizer alone), `input_ids`, `tokens` (`encoding.tokens()`),
@@ -341,6 +398,7 @@ def main():
 
     tok = XLMRobertaTokenizer.from_pretrained(MODEL_DIR)
     goldens = make_goldens(tok, MODEL_DIR)
+    goldens["added_tokens_config"] = added_tokens_goldens(tok.mask_token_id)
     with open(os.path.join(OUT, "goldens.json"), "w", encoding="utf-8") as f:
         json.dump(goldens, f, ensure_ascii=False, separators=(",", ":"))
         f.write("\n")
