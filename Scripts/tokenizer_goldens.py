@@ -139,3 +139,18 @@ def decode_cases(mask_id, vocab_size):
         [7, 8, 9, 10, 11, 12, 13, 14],
         list(range(vocab_size - 20, vocab_size)),
     ]
+
+
+def added_token_texts():
+    return [
+        "a <ent>  b <ent>",
+        "a\u3000<ent>\u3000b",
+        "x[LANG]y [LANG] z [LANG]",
+        "[LANG]_x [LANG]é [LANG]",
+        "ｘｙ and xy xyz",
+        "say hello  there",
+        "hellohello",
+        "<mask>here and  <mask>",
+        "Hello , world . I 'm here ! They 're n't",
+        "<s>hello</s>",
+    ]

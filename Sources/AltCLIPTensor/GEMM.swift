@@ -47,6 +47,9 @@ enum GEMM {
 }
 
 extension GEMM {
+    /// Up to this many rows `Ops.linear` on oneDNN computes `W·Xᵀ` instead of `X·Wᵀ` (see there).
+    static let oneDNNTransposedProductMaxRows = 64
+
     /// Runs `body` over `0..<count` independent small problems (batches, heads). When the problems are
     /// small enough that spreading them over our threads beats threading each GEMM, they run in
     /// parallel and `body` is told to issue single-threaded GEMMs (`true`); otherwise they run in order

@@ -10,16 +10,65 @@ extension Ops {
         let rows = x.shape.dropLast().reduce(1, *)
         let result = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [outFeatures])
         let c = result.storage.pointer
-        if let bias {
-            let b = bias.pointer
-            Threading.parallelFor(rows, costPerItem: outFeatures) { range in
-                for r in range { (c + r * outFeatures).update(from: b, count: outFeatures) }
-            }
+        let backend = GEMMBackend.current
+        if backend == .oneDNN && rows <= GEMM.oneDNNTransposedProductMaxRows {
+            linearByTransposedProduct(x.pointer, rows: rows, weight: weight.pointer, outFeatures: outFeatures,
+                                      inFeatures: inFeatures, bias: bias?.pointer, into: c)
+            return result
         }
+        if let bias { fillRows(c, rows: rows, with: bias.pointer, count: outFeatures) }
         GEMM.sgemm(transA: false, transB: true, m: rows, n: outFeatures, k: inFeatures,
                    alpha: 1, a: x.pointer, lda: inFeatures, b: weight.pointer, ldb: inFeatures,
+                   beta: bias == nil ? 0 : 1, c: c, ldc: outFeatures, backend: backend)
+        return result
+    }
+
+    /// `(W·Xᵀ)ᵀ + b`: oneDNN's row-major `X·Wᵀ` kernel runs at ~10–20 GFLOP/s when X has few rows,
+    /// while `W·Xᵀ` (the weight as the row-major left operand) runs at full speed; the transpose back
+    /// touches only rows × out scalars.
+    private static func linearByTransposedProduct(
+        _ x: UnsafePointer<Float>, rows: Int, weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int,
+        bias: UnsafePointer<Float>?, into c: UnsafeMutablePointer<Float>
+    ) {
+        let transposed = UnsafeMutablePointer<Float>.allocate(capacity: max(outFeatures * rows, 1))
+        defer { transposed.deallocate() }
+        GEMM.sgemm(transA: false, transB: true, m: outFeatures, n: rows, k: inFeatures, alpha: 1,
+                   a: weight, lda: inFeatures, b: x, ldb: inFeatures, beta: 0, c: transposed, ldc: rows,
+                   backend: .oneDNN)
+        for r in 0..<rows {
+            let out = c + r * outFeatures
+            if let bias {
+                for o in 0..<outFeatures { out[o] = transposed[o * rows + r] + bias[o] }
+            } else {
+                for o in 0..<outFeatures { out[o] = transposed[o * rows + r] }
+            }
+        }
+    }
+
+    /// `y = x·W + b` with the weight already transposed to `[in, out]` (e.g. once at load time with
+    /// `weight.transposed(0, 1)`). oneDNN runs this layout fastest of all (measured single-threaded:
+    /// 98–110 GFLOP/s for 16 to 2056 rows, vs 35–110 for `linear(_:weight:bias:)`'s `[out, in]`).
+    public static func linear(_ x: Tensor, transposedWeight: Tensor, bias: Tensor?) -> Tensor {
+        precondition(transposedWeight.rank == 2, "linear: transposed weight must be [in, out], got \(transposedWeight.shape)")
+        let inFeatures = transposedWeight.shape[0], outFeatures = transposedWeight.shape[1]
+        precondition(x.rank >= 1 && x.shape[x.rank - 1] == inFeatures,
+                     "linear: input \(x.shape) does not end in \(inFeatures)")
+        if let bias { precondition(bias.count == outFeatures, "linear: bias \(bias.shape) is not [\(outFeatures)]") }
+        let rows = x.shape.dropLast().reduce(1, *)
+        let result = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [outFeatures])
+        let c = result.storage.pointer
+        if let bias { fillRows(c, rows: rows, with: bias.pointer, count: outFeatures) }
+        GEMM.sgemm(transA: false, transB: false, m: rows, n: outFeatures, k: inFeatures,
+                   alpha: 1, a: x.pointer, lda: inFeatures, b: transposedWeight.pointer, ldb: outFeatures,
                    beta: bias == nil ? 0 : 1, c: c, ldc: outFeatures, backend: .current)
         return result
+    }
+
+    /// Copies `values` into each of `rows` rows (the bias, before a GEMM accumulates onto it with β = 1).
+    private static func fillRows(_ c: UnsafeMutablePointer<Float>, rows: Int, with values: UnsafePointer<Float>, count: Int) {
+        Threading.parallelFor(rows, costPerItem: count) { range in
+            for r in range { (c + r * count).update(from: values, count: count) }
+        }
     }
 
     /// Batched matrix product over the last two axes (torch `matmul` with optional transposes of the

@@ -27,6 +27,10 @@ extension Tensor {
         let outShape = order.map { shape[$0] }
         let result = Tensor(uninitializedShape: outShape)
         if count == 0 { return result }
+        if rank >= 2 && order == Array(0..<(rank - 2)) + [rank - 1, rank - 2] {
+            transposeLastTwoAxes(into: result.storage.pointer)
+            return result
+        }
         var inStrides = [Int](repeating: 1, count: rank)
         for axis in stride(from: rank - 2, through: 0, by: -1) { inStrides[axis] = inStrides[axis + 1] * shape[axis + 1] }
         let strides = order.map { inStrides[$0] }
@@ -57,6 +61,29 @@ extension Tensor {
             }
         }
         return result
+    }
+
+    /// Swaps the last two axes with a cache-blocked copy (weights are transposed this way at load time).
+    private func transposeLastTwoAxes(into target: UnsafeMutablePointer<Float>) {
+        let rows = shape[rank - 2], cols = shape[rank - 1], block = 32
+        let matrices = count / (rows * cols)
+        let source = pointer
+        let rowBlocks = (rows + block - 1) / block
+        Threading.parallelFor(matrices * rowBlocks, costPerItem: block * cols) { range in
+            for item in range {
+                let matrix = item / rowBlocks, r0 = (item % rowBlocks) * block
+                let from = source + matrix * rows * cols, to = target + matrix * rows * cols
+                let r1 = Swift.min(r0 + block, rows)
+                var c0 = 0
+                while c0 < cols {
+                    let c1 = Swift.min(c0 + block, cols)
+                    for r in r0..<r1 {
+                        for c in c0..<c1 { to[c * rows + r] = from[r * cols + c] }
+                    }
+                    c0 = c1
+                }
+            }
+        }
     }
 
     /// A copy of `range` along `axis` (torch `x.narrow(axis, range.lowerBound, range.count)`).

@@ -35,6 +35,14 @@ public enum Threading {
             if count > 0 { body(0..<count) }
             return
         }
+        if useOpenMP {
+            // Static split over the OpenMP team, as torch's at::parallel_for does.
+            let ran = OpenMPRuntime.parallel(threads: min(threads, count)) { index, team in
+                let start = count * index / team, end = count * (index + 1) / team
+                if start < end { body(start..<end) }
+            }
+            if ran { return }
+        }
         // Several chunks per thread so a preempted core does not hold back the whole loop.
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let chunks = min(count, threads >= cores ? threads * 4 : threads)
@@ -44,6 +52,10 @@ public enum Threading {
             if start < end { body(start..<end) }
         }
     }
+
+    /// Experimental: run our loops on libgomp's team (ALTCLIP_THREADING=openmp) instead of Dispatch.
+    static let useOpenMP = ProcessInfo.processInfo.environment["ALTCLIP_THREADING"] == "openmp"
+        && OpenMPRuntime.canRunRegions
 
     /// Below about this many scalar operations a loop runs on the calling thread.
     static let minimumParallelWork = 1 << 15

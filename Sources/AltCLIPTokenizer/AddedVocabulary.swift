@@ -3,6 +3,8 @@
 struct AddedVocabulary: Sendable {
     let tokens: [AddedToken]
     private let byId: [Int: AddedToken]
+    /// Text for an id: the normalized content for `normalized` tokens (as tokenizers' `id_to_token` returns).
+    private let textById: [Int: String]
     private let byContent: [String: AddedToken]
     /// Contents of special tokens (tokenizers checks `is_special_token` on the token text).
     private let specialContents: Set<String>
@@ -58,18 +60,24 @@ struct AddedVocabulary: Sendable {
         specialContents = Set(tokens.filter(\.special).map(\.content))
         var raw: [(bytes: [UInt8], token: Int)] = []
         var normalized: [(bytes: [UInt8], token: Int)] = []
+        var textById: [Int: String] = [:]
         for (index, token) in tokens.enumerated() {
+            textById[token.id] = token.content
             if token.normalized {
-                normalized.append((normalize(token.content), index))
+                let bytes = normalize(token.content)
+                normalized.append((bytes, index))
+                textById[token.id] = String(decoding: bytes, as: UTF8.self)
             } else {
                 raw.append((Array(token.content.utf8), index))
             }
         }
+        self.textById = textById
         rawMatcher = Matcher(raw)
         normalizedMatcher = Matcher(normalized)
     }
 
     func token(forId id: Int) -> AddedToken? { byId[id] }
+    func text(forId id: Int) -> String? { textById[id] }
     func token(forContent content: String) -> AddedToken? { byContent[content] }
     func isSpecial(_ content: String) -> Bool { specialContents.contains(content) }
 

@@ -84,8 +84,12 @@ public final class XLMRobertaTokenizer: Sendable {
         allSpecialIds = Array(Set(tokens.filter(\.special).map(\.id))).sorted()
     }
 
-    /// Number of ids: the vocabulary plus added tokens that are not in it (transformers `len(tokenizer)`).
-    public var vocabSize: Int {
+    /// Size of the base vocabulary (transformers `vocab_size`; 250,002 for XLM-R).
+    public var vocabSize: Int { model.count }
+
+    /// Number of ids including added tokens that are not in the vocabulary (transformers `len(tokenizer)`);
+    /// the embedding table must have at least this many rows.
+    public var tokenCount: Int {
         max(model.count, (addedVocabulary.tokens.map(\.id).max() ?? -1) + 1)
     }
 
@@ -95,9 +99,10 @@ public final class XLMRobertaTokenizer: Sendable {
     /// Whether `decode` applies transformers' `clean_up_tokenization` (from `tokenizer_config.json`).
     public var cleanUpTokenizationSpaces: Bool { configuration.cleanUpTokenizationSpaces }
 
-    /// The token text of `id` (an added token's content or the vocabulary piece), nil when out of range.
+    /// The token text of `id` (an added token's content, normalized for `normalized` added tokens as tokenizers
+    /// reports it, or the vocabulary piece), nil when out of range.
     public func token(forId id: Int) -> String? {
-        if let added = addedVocabulary.token(forId: id) { return added.content }
+        if let added = addedVocabulary.text(forId: id) { return added }
         return model.piece(id)
     }
 

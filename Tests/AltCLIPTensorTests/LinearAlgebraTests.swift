@@ -18,6 +18,11 @@ struct LinearAlgebraTests {
                         Naive.linear(x, w, b), absolute: Self.tolerance.absolute, relative: Self.tolerance.relative)
             expectClose("linear no bias [\(backend)]", Ops.linear(x, weight: w, bias: nil),
                         Naive.linear(x, w, nil), absolute: Self.tolerance.absolute, relative: Self.tolerance.relative)
+            let wt = w.transposed(0, 1)
+            expectClose("linear transposed weight [\(backend)]", Ops.linear(x, transposedWeight: wt, bias: b),
+                        Naive.linear(x, w, b), absolute: Self.tolerance.absolute, relative: Self.tolerance.relative)
+            expectClose("linear transposed weight, no bias [\(backend)]", Ops.linear(x, transposedWeight: wt, bias: nil),
+                        Naive.linear(x, w, nil), absolute: Self.tolerance.absolute, relative: Self.tolerance.relative)
         }
     }
 

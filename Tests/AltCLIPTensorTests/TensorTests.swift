@@ -81,6 +81,13 @@ struct TensorTests {
         #expect(tr.shape == [2, 5, 4, 3])
         #expect(tr[1, 4, 2, 0] == t[1, 0, 2, 4])
         #expect(Tensor(shape: [3], scalars: [1, 2, 3]).permuted([0]).scalars == [1, 2, 3])
+        // The blocked path for the last two axes, with sizes that are not multiples of the block.
+        let m = Tensor(shape: [3, 37, 70], scalars: (0..<(3 * 37 * 70)).map(Float.init))
+        let mt = m.transposed(1, 2)
+        #expect(mt.shape == [3, 70, 37])
+        var mismatches = 0
+        for a in 0..<3 { for b in 0..<70 { for c in 0..<37 where mt[a, b, c] != m[a, c, b] { mismatches += 1 } } }
+        #expect(mismatches == 0)
     }
 
     @Test func sliceSelectConcatenateStack() {

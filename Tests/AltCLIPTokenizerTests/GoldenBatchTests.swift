@@ -58,14 +58,15 @@ struct GoldenBatchTests {
         #expect(tokenizer.convertTokensToIds(Fixtures.strings(t2i["tokens"])) == Fixtures.ints(t2i["ids"]))
         let i2t = try #require(Fixtures.goldens["ids_to_tokens"] as? [String: Any])
         #expect(tokenizer.convertIdsToTokens(Fixtures.ints(i2t["ids"])).map { $0 ?? "<nil>" } == Fixtures.strings(i2t["tokens"]))
-        #expect(tokenizer.convertIdsToTokens([-1, tokenizer.vocabSize]) == [nil, nil])
+        #expect(tokenizer.convertIdsToTokens([-1, tokenizer.tokenCount]) == [nil, nil])
     }
 
     @Test("sizes and special ids", .tags(.goldens), arguments: Fixtures.Variant.allCases)
     func info(variant: Fixtures.Variant) throws {
         let tokenizer = try #require(Fixtures.variants[variant])
         let info = try #require(Fixtures.goldens["info"] as? [String: Any])
-        #expect(tokenizer.vocabSize == (info["length"] as? NSNumber)?.intValue)
+        #expect(tokenizer.vocabSize == (info["vocab_size"] as? NSNumber)?.intValue)
+        #expect(tokenizer.tokenCount == (info["length"] as? NSNumber)?.intValue)
         #expect(tokenizer.modelMaxLength == (info["model_max_length"] as? NSNumber)?.intValue)
         let ids = try #require(info["special_ids"] as? [String: Any])
         #expect(tokenizer.bosTokenId == (ids["bos"] as? NSNumber)?.intValue)

@@ -1,0 +1,149 @@
+/// One image after resize and crop: 8-bit, CHW, not yet rescaled.
+struct PreparedImage: Sendable {
+    let height: Int
+    let width: Int
+    let chw: [UInt8]
+}
+
+extension CLIPImageProcessor {
+    /// Resize (Pillow) and centre crop / zero pad, kept in 8 bits: rescale and normalize act per level,
+    /// so they are applied through a 256-entry table when stacking.
+    func prepare(_ image: RGBImage, parallel: Bool) throws -> PreparedImage {
+        var current = image
+        if config.doResize, let size = config.size {
+            let target = Self.outputSize(size, height: image.height, width: image.width)
+            guard target.height > 0, target.width > 0 else {
+                throw ImageError.invalidSize(width: target.width, height: target.height)
+            }
+            current = ImageResampler.resized(
+                image, width: target.width, height: target.height, filter: config.resample, parallel: parallel)
+        }
+        var (h, w) = (current.height, current.width)
+        if config.doCenterCrop, let crop = config.cropSize { (h, w) = (crop.height, crop.width) }
+        // transformers' center_crop: top = (H − h) // 2 (floor, also when negative), left likewise;
+        // rows/columns outside the image are the zero padding.
+        let top = Self.floorDiv(current.height - h, 2)
+        let left = Self.floorDiv(current.width - w, 2)
+        let plane = h * w
+        let chw = [UInt8](unsafeUninitializedCapacity: 3 * plane) { out, initialized in
+            out.initialize(repeating: 0)
+            current.pixels.withUnsafeBufferPointer { src in
+                let x0 = max(0, -left), x1 = min(w, current.width - left)
+                for y in 0..<h {
+                    let sy = top + y
+                    guard sy >= 0, sy < current.height, x0 < x1 else { continue }
+                    let row = (sy * current.width + left) * 3
+                    for x in x0..<x1 {
+                        out[y * w + x] = src[row + x * 3]
+                        out[plane + y * w + x] = src[row + x * 3 + 1]
+                        out[2 * plane + y * w + x] = src[row + x * 3 + 2]
+                    }
+                }
+            }
+            initialized = 3 * plane
+        }
+        return PreparedImage(height: h, width: w, chw: chw)
+    }
+
+    /// Rescale/normalize through the level table, then the optional `do_pad` (zeros after
+    /// normalization, bottom/right), into one contiguous batch.
+    func stack(_ images: [PreparedImage]) throws -> PixelValues {
+        guard let first = images.first else { return PixelValues(uncheckedShape: [0, 3, 0, 0], values: []) }
+        for (i, image) in images.enumerated() where image.height != first.height || image.width != first.width {
+            throw ImageError.batchShapeMismatch(index: i, expected: [3, first.height, first.width], actual: [3, image.height, image.width])
+        }
+        var outH = first.height, outW = first.width
+        if config.doPad, let pad = config.padSize {
+            guard pad.height >= outH, pad.width >= outW else {
+                throw ImageError.invalidConfigValue(
+                    file: "preprocessor config", key: "pad_size", expected: "at least \(outH)×\(outW)",
+                    actual: "\(pad.height)×\(pad.width)")
+            }
+            (outH, outW) = (pad.height, pad.width)
+        }
+        let perImage = 3 * outH * outW
+        let lookup = self.lookup
+        let values = [Float](unsafeUninitializedCapacity: images.count * perImage) { out, initialized in
+            out.initialize(repeating: 0)
+            let base = out.baseAddress!
+            lookup.withUnsafeBufferPointer { table in
+                Parallel.forEachChunk(images.count, costPerItem: perImage) { chunk in
+                    for i in chunk {
+                        let image = images[i]
+                        for c in 0..<3 {
+                            let t = table.baseAddress! + c * 256
+                            for y in 0..<image.height {
+                                let dst = base + i * perImage + c * outH * outW + y * outW
+                                let srcRow = c * image.height * image.width + y * image.width
+                                for x in 0..<image.width { dst[x] = t[Int(image.chw[srcRow + x])] }
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = images.count * perImage
+        }
+        return PixelValues(uncheckedShape: [images.count, 3, outH, outW], values: values)
+    }
+
+    /// The float value of every 8-bit level per channel, computed with transformers' operation order:
+    /// `rescale` multiplies in float64 and casts to float32; `normalize` subtracts and divides in float32
+    /// with float32 mean/std.
+    static func valueTable(_ config: CLIPImageProcessorConfig) -> [Float] {
+        var table = [Float](repeating: 0, count: 3 * 256)
+        for c in 0..<3 {
+            for v in 0..<256 {
+                var x = config.doRescale ? Float(Double(v) * config.rescaleFactor) : Float(v)
+                if config.doNormalize {
+                    x = (x - Float(config.imageMean[c])) / Float(config.imageStd[c])
+                }
+                table[c * 256 + v] = x
+            }
+        }
+        return table
+    }
+
+    /// transformers' output-size rules of `PilBackend.resize`, with Python's float semantics.
+    static func outputSize(_ size: CLIPImageProcessorConfig.Size, height: Int, width: Int) -> (height: Int, width: Int) {
+        switch size {
+        case .shortestEdge(let s):
+            // get_resize_output_image_size(default_to_square=False): int(s * long / short).
+            let (short, long) = width <= height ? (width, height) : (height, width)
+            let newLong = Int(Double(s * long) / Double(short))
+            return width <= height ? (newLong, s) : (s, newLong)
+        case .shortestAndLongestEdge(let shortest, let longest):
+            return sizeWithAspectRatio(height: height, width: width, size: shortest, maxSize: longest)
+        case .maxHeightWidth(let maxHeight, let maxWidth):
+            let scale = min(Double(maxHeight) / Double(height), Double(maxWidth) / Double(width))
+            return (Int(Double(height) * scale), Int(Double(width) * scale))
+        case .heightWidth(let h, let w):
+            return (h, w)
+        }
+    }
+
+    /// transformers' `get_size_with_aspect_ratio(image_size, size, max_size)`.
+    static func sizeWithAspectRatio(height: Int, width: Int, size: Int, maxSize: Int) -> (height: Int, width: Int) {
+        var size = size
+        var rawSize: Double?
+        let minOriginal = Double(min(height, width)), maxOriginal = Double(max(height, width))
+        if maxOriginal / minOriginal * Double(size) > Double(maxSize) {
+            let raw = Double(maxSize) * minOriginal / maxOriginal
+            rawSize = raw
+            size = Int(raw.rounded(.toNearestOrEven))  // Python's round()
+        }
+        if (height <= width && height == size) || (width <= height && width == size) {
+            return (height, width)
+        }
+        if width < height {
+            let oh = rawSize.map { Int($0 * Double(height) / Double(width)) } ?? Int(Double(size * height) / Double(width))
+            return (oh, size)
+        }
+        let ow = rawSize.map { Int($0 * Double(width) / Double(height)) } ?? Int(Double(size * width) / Double(height))
+        return (size, ow)
+    }
+
+    static func floorDiv(_ a: Int, _ b: Int) -> Int {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+}

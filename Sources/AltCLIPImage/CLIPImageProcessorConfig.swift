@@ -1,0 +1,99 @@
+import Foundation
+
+/// The image-processor settings of a model folder (`preprocessor_config.json`, or the `image_processor`
+/// entry of `processor_config.json`), with transformers 5.24 `CLIPImageProcessor` defaults for absent keys.
+public struct CLIPImageProcessorConfig: Sendable, Equatable {
+    /// The `size` entry after transformers' `get_size_dict` normalization.
+    public enum Size: Sendable, Equatable {
+        /// `{"shortest_edge": s}`: short side becomes `s`, long side `int(s * long / short)`.
+        case shortestEdge(Int)
+        /// `{"shortest_edge": s, "longest_edge": l}`: `get_size_with_aspect_ratio`.
+        case shortestAndLongestEdge(shortest: Int, longest: Int)
+        /// `{"max_height": h, "max_width": w}`: scale so both fit, keeping the aspect ratio.
+        case maxHeightWidth(maxHeight: Int, maxWidth: Int)
+        /// `{"height": h, "width": w}`: exact size.
+        case heightWidth(height: Int, width: Int)
+    }
+
+    public var doResize: Bool = true
+    /// `nil` only when `doResize` is false and the file gave no usable size.
+    public var size: Size? = .shortestEdge(224)
+    public var resample: ResamplingFilter = .bicubic
+    public var doCenterCrop: Bool = true
+    /// `(height, width)`.
+    public var cropSize: (height: Int, width: Int)? = (224, 224)
+    public var doRescale: Bool = true
+    public var rescaleFactor: Double = 1.0 / 255.0
+    public var doNormalize: Bool = true
+    public var imageMean: [Double] = [0.48145466, 0.4578275, 0.40821073]
+    public var imageStd: [Double] = [0.26862954, 0.26130258, 0.27577711]
+    /// Accepted for completeness; decoded images are always RGB already.
+    public var doConvertRgb: Bool = true
+    public var doPad: Bool = false
+    /// `(height, width)` each image is padded to (bottom/right, zeros after normalization).
+    public var padSize: (height: Int, width: Int)?
+
+    /// transformers' CLIP defaults (`shortest_edge` 224, bicubic, centre crop 224, OpenAI CLIP mean/std).
+    public init() {}
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.doResize == rhs.doResize && lhs.size == rhs.size && lhs.resample == rhs.resample
+            && lhs.doCenterCrop == rhs.doCenterCrop && lhs.cropSize?.height == rhs.cropSize?.height
+            && lhs.cropSize?.width == rhs.cropSize?.width && lhs.doRescale == rhs.doRescale
+            && lhs.rescaleFactor == rhs.rescaleFactor && lhs.doNormalize == rhs.doNormalize
+            && lhs.imageMean == rhs.imageMean && lhs.imageStd == rhs.imageStd
+            && lhs.doConvertRgb == rhs.doConvertRgb && lhs.doPad == rhs.doPad
+            && lhs.padSize?.height == rhs.padSize?.height && lhs.padSize?.width == rhs.padSize?.width
+    }
+
+    /// Reads the config of a model folder the way `ImageProcessingMixin.get_image_processor_dict` does:
+    /// an `image_processor` object inside `processor_config.json` wins over `preprocessor_config.json`.
+    public init(directory: URL) throws {
+        let nested = directory.appendingPathComponent("processor_config.json")
+        if FileManager.default.fileExists(atPath: nested.path) {
+            let object = try Self.jsonObject(at: nested)
+            if let inner = object["image_processor"], inner != .null {
+                guard case .object(let dictionary) = inner else {
+                    throw ImageError.invalidConfigValue(
+                        file: "processor_config.json", key: "image_processor", expected: "an object",
+                        actual: inner.description)
+                }
+                try self.init(dictionary: dictionary, file: "processor_config.json")
+                return
+            }
+        }
+        let flat = directory.appendingPathComponent("preprocessor_config.json")
+        guard FileManager.default.fileExists(atPath: flat.path) else {
+            throw ImageError.missingProcessorConfig(directory: directory.path)
+        }
+        try self.init(dictionary: try Self.jsonObject(at: flat), file: "preprocessor_config.json")
+    }
+
+    /// Parses the JSON text of a `preprocessor_config.json`-style object.
+    public init(jsonData: Data, file: String = "preprocessor_config.json") throws {
+        try self.init(dictionary: try Self.jsonObject(jsonData, file: file), file: file)
+    }
+
+    static func jsonObject(at url: URL) throws -> [String: JSONValue] {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw ImageError.unreadableFile(file: url.lastPathComponent, reason: (error as NSError).localizedDescription)
+        }
+        return try jsonObject(data, file: url.lastPathComponent)
+    }
+
+    static func jsonObject(_ data: Data, file: String) throws -> [String: JSONValue] {
+        let parsed: JSONValue
+        do {
+            parsed = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw ImageError.malformedConfig(file: file, reason: String(describing: error))
+        }
+        guard case .object(let object) = parsed else {
+            throw ImageError.malformedConfig(file: file, reason: "the top level is not a JSON object")
+        }
+        return object
+    }
+}
