@@ -8,5 +8,6 @@ struct AltCLIPCommand: ParsableCommand {
         commandName: "altclip",
         abstract: "AltCLIP (multilingual CLIP) in Swift: embeddings, similarity, zero-shot classification.",
         discussion: "Exit status: 0 on success, 1 on failure, 64 on a usage error.",
-        subcommands: [TokenizeCommand.self, DecodeCommand.self, ForwardCommand.self, InspectCommand.self])
+        subcommands: [ClassifyCommand.self, SimilarityCommand.self, EmbedCommand.self, InspectCommand.self,
+                      TokenizeCommand.self, DecodeCommand.self, PreprocessCommand.self, ForwardCommand.self])
 }
