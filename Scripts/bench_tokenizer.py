@@ -123,6 +123,8 @@ def main():
     print(f"load: transformers {py1['load_seconds']*1000:.1f} ms, Swift {swift['load_seconds']*1000:.1f} ms")
     for name, seconds in rows:
         print(f"{name:58s} {seconds*1000:9.1f} ms  {n/seconds:10.0f} texts/s")
+    print(f"Swift parallel run used {swift['parallel_cpu_seconds']*1000:.1f} ms CPU for "
+          f"{swift['parallel_seconds']*1000:.1f} ms wall (machine load shows here)")
     if not same:
         sys.exit("Swift ids differ from transformers")
 
