@@ -290,6 +290,10 @@ def batch_golden(tok, case):
         kwargs["truncation"] = case["truncation"]
     if case["max_length"] is not None:
         kwargs["max_length"] = case["max_length"]
+    if "pad_to_multiple_of" in case:
+        kwargs["pad_to_multiple_of"] = case["pad_to_multiple_of"]
+    if "add_special_tokens" in case:
+        kwargs["add_special_tokens"] = case["add_special_tokens"]
     if "pairs" in case:
         enc = tok(case["texts"], case["pairs"], **kwargs)
     else:
@@ -370,7 +374,7 @@ non-special added tokens (some absent from the vocabulary), `additional_special_
   `ids_without_special` (`add_special_tokens=False`), `id_tokens` (`convert_ids_to_tokens`), `decoded`,
   `decoded_skip_special`.
 - `batches[]`, `pairs[]`: call arguments (`texts`, `pairs`, `padding` null|"longest"|"max_length",
-  `truncation` null|true, `max_length`) and the resulting `input_ids`, `attention_mask`, `tokens` per row.
+  `truncation` null|true, `max_length`, optional `pad_to_multiple_of`, `add_special_tokens`) and the resulting `input_ids`, `attention_mask`, `tokens` per row.
 - `decodes[]`: `ids`, `text`, `text_skip_special`.
 - `tokens_to_ids`, `ids_to_tokens`: conversion probes (null = no token for that id).
 - `normalizer_sweep`: for each block of 4096 scalar values, SHA-256 of the normalized UTF-8 of
