@@ -71,6 +71,7 @@ struct BenchmarkTests {
             "parallel_padded_truncated_seconds": padded,
             "cores": ProcessInfo.processInfo.activeProcessorCount,
             "checksum": String(Self.checksum(singleIds)),
+            "row_checksums": singleIds.map { String(Self.checksum([$0])) },
             "tokens": singleIds.reduce(0) { $0 + $1.count },
         ]
         try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
