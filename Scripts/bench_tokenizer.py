@@ -167,8 +167,9 @@ def main():
     print(f"load: transformers {py1['load_seconds']*1000:.1f} ms, Swift {swift['load_seconds']*1000:.1f} ms")
     for name, seconds in rows:
         print(f"{name:58s} {seconds*1000:9.1f} ms  {n/seconds:10.0f} texts/s")
-    print(f"Swift parallel run used {swift['parallel_cpu_seconds']*1000:.1f} ms CPU for "
-          f"{swift['parallel_seconds']*1000:.1f} ms wall (machine load shows here)")
+    print(f"Swift CPU time: 1 thread {swift['single_thread_cpu_seconds']*1000:.1f} ms CPU for "
+          f"{swift['single_thread_seconds']*1000:.1f} ms wall; all cores {swift['parallel_cpu_seconds']*1000:.1f} ms CPU "
+          f"for {swift['parallel_seconds']*1000:.1f} ms wall (CPU < cores x wall means other load on the machine)")
     if not same:
         for text, ids, row in zip(texts, py1["ids"], swift["row_checksums"]):
             if str(checksum([ids])) != row:
