@@ -271,8 +271,15 @@ def added_tokens_goldens(mask_id):
 SWEEP_BLOCK = 4096
 
 
+def fnv1a64(data):
+    h = 0xCBF29CE484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return f"{h:016x}"
+
+
 def sweep_hashes(normalize, suffix):
-    """SHA-256 of the normalized text of every scalar value (one grapheme each, `suffix` attached), per block."""
+    """FNV-1a 64 of the normalized text of every scalar value (one grapheme each, `suffix` attached), per block."""
     hashes = []
     for base in range(0, 0x110000, SWEEP_BLOCK):
         parts = []
@@ -280,7 +287,7 @@ def sweep_hashes(normalize, suffix):
             if 0xD800 <= cp <= 0xDFFF or cp == 0x0D:  # surrogates; CR would join the LF separator
                 continue
             parts.append(chr(cp) + suffix + "\n")
-        hashes.append(hashlib.sha256(normalize("".join(parts)).encode("utf-8")).hexdigest())
+        hashes.append(fnv1a64(normalize("".join(parts)).encode("utf-8")))
     return hashes
 
 
@@ -290,6 +297,10 @@ def batch_golden(tok, case):
         kwargs["truncation"] = case["truncation"]
     if case["max_length"] is not None:
         kwargs["max_length"] = case["max_length"]
+    if "pad_to_multiple_of" in case:
+        kwargs["pad_to_multiple_of"] = case["pad_to_multiple_of"]
+    if "add_special_tokens" in case:
+        kwargs["add_special_tokens"] = case["add_special_tokens"]
     if "pairs" in case:
         enc = tok(case["texts"], case["pairs"], **kwargs)
     else:
@@ -370,10 +381,10 @@ non-special added tokens (some absent from the vocabulary), `additional_special_
   `ids_without_special` (`add_special_tokens=False`), `id_tokens` (`convert_ids_to_tokens`), `decoded`,
   `decoded_skip_special`.
 - `batches[]`, `pairs[]`: call arguments (`texts`, `pairs`, `padding` null|"longest"|"max_length",
-  `truncation` null|true, `max_length`) and the resulting `input_ids`, `attention_mask`, `tokens` per row.
+  `truncation` null|true, `max_length`, optional `pad_to_multiple_of`, `add_special_tokens`) and the resulting `input_ids`, `attention_mask`, `tokens` per row.
 - `decodes[]`: `ids`, `text`, `text_skip_special`.
 - `tokens_to_ids`, `ids_to_tokens`: conversion probes (null = no token for that id).
-- `normalizer_sweep`: for each block of 4096 scalar values, SHA-256 of the normalized UTF-8 of
+- `normalizer_sweep`: for each block of 4096 scalar values, FNV-1a 64 (hex) of the normalized UTF-8 of
   `"".join(chr(cp) + suffix + "\\n")` over the block (surrogates and U+000D skipped), suffix "" (`plain`) and
   U+0301 (`combining_acute`).
 """

@@ -104,6 +104,9 @@ def batch_cases():
         {"texts": [long_text, "short"], "padding": "longest", "truncation": None, "max_length": None},
         {"texts": ["x"], "padding": "longest", "truncation": True, "max_length": 2},
         {"texts": ["hello world"], "padding": "max_length", "truncation": True, "max_length": 3},
+        {"texts": texts, "padding": "longest", "truncation": None, "max_length": None, "pad_to_multiple_of": 8},
+        {"texts": texts, "padding": "max_length", "truncation": True, "max_length": 16, "pad_to_multiple_of": 8},
+        {"texts": texts, "padding": "longest", "truncation": True, "max_length": 5, "add_special_tokens": False},
     ]
 
 
@@ -123,6 +126,8 @@ def pair_cases():
          "pairs": ["Une photo d'un chat assis sur un canapé rouge près de la fenêtre."],
          "padding": "max_length", "truncation": True, "max_length": 16},
         {"texts": ["abc def ghi"], "pairs": ["一张猫的照片"], "padding": None, "truncation": True, "max_length": 7},
+        {"texts": ["abc def ghi", "x"], "pairs": ["一张猫的照片", "y"], "padding": "longest", "truncation": True,
+         "max_length": 6, "add_special_tokens": False},
     ]
 
 

@@ -23,36 +23,34 @@ struct CharsmapNormalizer: Sendable {
 
     /// Appends the normalized form of `text` (valid UTF-8, starting at a grapheme boundary) to `output`.
     func normalize(_ text: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
-        do {
-            guard let base = text.baseAddress else { return }
-            let n = text.count
-            var i = 0
-            while i < n {
-                let b = base[i]
-                if b < 0x80 && (i + 1 == n || (base[i + 1] < 0x80 && !(b == 0x0D && base[i + 1] == 0x0A))) {
-                    // An ASCII byte followed by another ASCII byte (not CR LF) is a grapheme on its own.
-                    if let replacement = asciiReplacements[Int(b)] {
-                        output.append(contentsOf: replacement)
-                    } else {
-                        output.append(b)
-                    }
-                    i += 1
-                    continue
+        guard let base = text.baseAddress else { return }
+        let n = text.count
+        var i = 0
+        while i < n {
+            let b = base[i]
+            if b < 0x80 && (i + 1 == n || (base[i + 1] < 0x80 && !(b == 0x0D && base[i + 1] == 0x0A))) {
+                // An ASCII byte followed by another ASCII byte (not CR LF) is a grapheme on its own.
+                if let replacement = asciiReplacements[Int(b)] {
+                    output.append(contentsOf: replacement)
+                } else {
+                    output.append(b)
                 }
-                // A region of graphemes that ends at the next ASCII-ASCII boundary (always a grapheme boundary).
-                var j = i + 1
-                while j < n && !(base[j - 1] < 0x80 && base[j] < 0x80 && !(base[j - 1] == 0x0D && base[j] == 0x0A)) {
-                    j += 1
-                }
-                let region = Substring(decoding: UnsafeBufferPointer(start: base + i, count: j - i), as: UTF8.self)
-                var a = i
-                for grapheme in region {
-                    let length = grapheme.utf8.count
-                    normalizeGrapheme(base + a, count: length, into: &output)
-                    a += length
-                }
-                i = j
+                i += 1
+                continue
             }
+            // A region of graphemes that ends at the next ASCII-ASCII boundary (always a grapheme boundary).
+            var j = i + 1
+            while j < n && !(base[j - 1] < 0x80 && base[j] < 0x80 && !(base[j - 1] == 0x0D && base[j] == 0x0A)) {
+                j += 1
+            }
+            let region = Substring(decoding: UnsafeBufferPointer(start: base + i, count: j - i), as: UTF8.self)
+            var a = i
+            for grapheme in region {
+                let length = grapheme.utf8.count
+                normalizeGrapheme(base + a, count: length, into: &output)
+                a += length
+            }
+            i = j
         }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A strict JSON reader over UTF-8 bytes (RFC 8259), fast enough for a 17 MB `tokenizer.json`.
 ///
 /// Besides building `JSONValue` trees it can walk objects and arrays member by member, so the big
@@ -266,8 +268,9 @@ struct JSONReader {
 
 extension JSONReader {
     /// Parses a whole JSON document from `bytes`.
-    static func parse(_ bytes: [UInt8], file: String) throws -> JSONValue {
-        try bytes.withUnsafeBufferPointer { buffer in
+    static func parse(_ bytes: Data, file: String) throws -> JSONValue {
+        try bytes.withUnsafeBytes { raw in
+            let buffer = raw.bindMemory(to: UInt8.self)
             var reader = JSONReader(bytes: buffer, file: file)
             return try reader.parseDocument()
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads the parts of SentencePiece's `ModelProto` (`sentencepiece_model.proto`) the tokenizer needs:
 /// `pieces` (1: piece, score, type), `trainer_spec` (2: model_type, unk/bos/eos pieces) and
 /// `normalizer_spec.precompiled_charsmap` (3.2). Unknown fields are skipped by wire type.
@@ -16,9 +18,10 @@ struct SentencePieceModelReader {
 
     private let file: String
 
-    init(bytes: [UInt8], file: String) throws {
+    init(bytes: Data, file: String) throws {
         self.file = file
-        try bytes.withUnsafeBufferPointer { buffer in
+        try bytes.withUnsafeBytes { raw in
+            let buffer = raw.bindMemory(to: UInt8.self)
             var top = ProtobufReader(buffer, range: 0..<buffer.count, file: file, message: "ModelProto")
             while let field = try top.nextField() {
                 switch (field.number, field.wireType) {

@@ -15,10 +15,11 @@ struct TokenizerJSONReader {
 
     private let file: String
 
-    init(bytes: [UInt8], file: String) throws {
+    init(bytes: Data, file: String) throws {
         self.file = file
         var sawModel = false
-        try bytes.withUnsafeBufferPointer { buffer in
+        try bytes.withUnsafeBytes { raw in
+            let buffer = raw.bindMemory(to: UInt8.self)
             var reader = JSONReader(bytes: buffer, file: file)
             guard reader.peek() == UInt8(ascii: "{") else {
                 throw TokenizerError.wrongType(file: file, key: "(top level)", expected: "an object", actual: "another value")

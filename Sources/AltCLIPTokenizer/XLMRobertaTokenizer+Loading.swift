@@ -71,9 +71,9 @@ extension XLMRobertaTokenizer {
         self.init(model: model, charsmap: charsmap, configuration: configuration)
     }
 
-    static func read(_ url: URL) throws -> [UInt8] {
+    static func read(_ url: URL) throws -> Data {
         do {
-            return [UInt8](try Data(contentsOf: url, options: .mappedIfSafe))
+            return try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {
             throw TokenizerError.unreadableFile(file: url.lastPathComponent, reason: error.localizedDescription)
         }

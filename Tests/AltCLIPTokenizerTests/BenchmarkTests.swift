@@ -19,6 +19,14 @@ struct BenchmarkTests {
         return h
     }
 
+    /// User + system CPU time of this process (all threads).
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
     @Test("side-by-side timing", .enabled(if: requestPath != nil))
     func benchmark() throws {
         let request = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.requestPath!))) as! [String: Any]
@@ -29,18 +37,30 @@ struct BenchmarkTests {
         let loadSeconds = Date().timeIntervalSince(start)
 
         var single = Double.infinity
+        var singleCPU = 0.0
         var singleIds: [[Int]] = []
         for _ in 0..<repeats {
             start = Date()
+            let cpuStart = Self.cpuSeconds()
             singleIds = texts.map { tokenizer.encode($0) }
-            single = min(single, Date().timeIntervalSince(start))
+            let wall = Date().timeIntervalSince(start)
+            if wall < single {
+                single = wall
+                singleCPU = Self.cpuSeconds() - cpuStart
+            }
         }
         var parallel = Double.infinity
+        var parallelCPU = 0.0
         var batch: BatchEncoding? = nil
         for _ in 0..<repeats {
             start = Date()
+            let cpuStart = Self.cpuSeconds()
             batch = try tokenizer(texts)
-            parallel = min(parallel, Date().timeIntervalSince(start))
+            let wall = Date().timeIntervalSince(start)
+            if wall < parallel {
+                parallel = wall
+                parallelCPU = Self.cpuSeconds() - cpuStart
+            }
         }
         var padded = Double.infinity
         for _ in 0..<repeats {
@@ -53,9 +73,12 @@ struct BenchmarkTests {
             "load_seconds": loadSeconds,
             "single_thread_seconds": single,
             "parallel_seconds": parallel,
+            "parallel_cpu_seconds": parallelCPU,
+            "single_thread_cpu_seconds": singleCPU,
             "parallel_padded_truncated_seconds": padded,
             "cores": ProcessInfo.processInfo.activeProcessorCount,
             "checksum": String(Self.checksum(singleIds)),
+            "row_checksums": singleIds.map { String(Self.checksum([$0])) },
             "tokens": singleIds.reduce(0) { $0 + $1.count },
         ]
         try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])

@@ -18,7 +18,10 @@ struct GoldenBatchTests {
             }
             let truncation = golden["truncation"] as? Bool
             let maxLength = (golden["max_length"] as? NSNumber)?.intValue
-            let batch = try tokenizer(texts, pairs: pairs, padding: padding, truncation: truncation, maxLength: maxLength)
+            let multiple = (golden["pad_to_multiple_of"] as? NSNumber)?.intValue
+            let addSpecial = golden["add_special_tokens"] as? Bool ?? true
+            let batch = try tokenizer(texts, pairs: pairs, addSpecialTokens: addSpecial, padding: padding,
+                                      truncation: truncation, maxLength: maxLength, padToMultipleOf: multiple)
             let context = "\(label) case \(n) (padding \(padding), truncation \(String(describing: truncation)), max \(String(describing: maxLength)))"
             #expect(batch.inputIds == Fixtures.intRows(golden["input_ids"]), "\(context): input_ids")
             #expect(batch.attentionMask == Fixtures.intRows(golden["attention_mask"]), "\(context): attention_mask")

@@ -3,11 +3,12 @@ import Testing
 import AltCLIPTokenizer
 
 /// Every Unicode scalar value through the charsmap normalizer, alone and followed by U+0301, compared per block of
-/// 4096 with SHA-256 hashes of tokenizers' output. This pins both the double-array lookups and the grapheme
-/// segmentation (Swift `Character` vs Rust `unicode-segmentation`) over the whole code space.
+/// 4096 with FNV-1a 64 hashes of tokenizers' output. This pins both the double-array lookups and the grapheme
+/// segmentation (Swift `Character` vs Rust `unicode-segmentation`) over every assigned plane (0-3 and 14; planes
+/// 4-13 are unassigned and 15-16 private use, skipped to keep the debug run short).
 @Suite("Normalizer sweep")
 struct NormalizerSweepTests {
-    @Test("SHA-256 per block matches tokenizers", .tags(.goldens), arguments: ["plain", "combining_acute"])
+    @Test("hash per block matches tokenizers", .tags(.goldens), arguments: ["plain", "combining_acute"])
     func sweep(kind: String) throws {
         let tokenizer = try #require(Fixtures.tokenizer)
         let sweep = try #require(Fixtures.goldens["normalizer_sweep"] as? [String: Any])
@@ -17,6 +18,8 @@ struct NormalizerSweepTests {
         let suffix = kind == "plain" ? "" : "\u{0301}"
         var mismatches: [String] = []
         for (n, expected) in hashes.enumerated() {
+            let plane = (n * block) >> 16
+            guard plane <= 3 || plane == 14 else { continue }
             var text = String.UnicodeScalarView()
             for value in UInt32(n * block)..<UInt32((n + 1) * block) {
                 guard value != 0x0D, let scalar = Unicode.Scalar(value) else { continue }
@@ -25,16 +28,23 @@ struct NormalizerSweepTests {
                 text.append("\n")
             }
             let normalized = tokenizer.normalize(String(text))
-            if SHA256.hex(Array(normalized.utf8)) != expected {
+            if Self.fnv1a64(normalized.utf8) != expected {
                 mismatches.append(String(format: "U+%04X..U+%04X", n * block, (n + 1) * block - 1))
             }
         }
         #expect(mismatches.isEmpty, "blocks whose normalization differs from tokenizers: \(mismatches)")
     }
 
-    @Test("SHA-256 implementation")
-    func sha() {
-        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    static func fnv1a64(_ bytes: String.UTF8View) -> String {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    @Test("FNV-1a 64 implementation")
+    func fnv() {
+        #expect(Self.fnv1a64("".utf8) == "cbf29ce484222325")
+        #expect(Self.fnv1a64("a".utf8) == "af63dc4c8601ec8c")
     }
 }
