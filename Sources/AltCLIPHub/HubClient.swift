@@ -31,7 +31,7 @@ public final class HubClient: @unchecked Sendable {
     public let offline: Bool
     /// The files a model folder needs.
     public let files: ModelFileSelection
-    /// Seconds without data before a request fails.
+    /// Seconds without data before a request fails (at least 1: URLSession on Linux counts whole seconds).
     public let timeout: TimeInterval
     /// Consecutive failed attempts of one download (without progress) before giving up.
     public let maxAttempts: Int
@@ -52,7 +52,7 @@ public final class HubClient: @unchecked Sendable {
         self.token = token.flatMap { $0.isEmpty ? nil : $0 }
         self.offline = offline
         self.files = files
-        self.timeout = timeout
+        self.timeout = max(1, timeout)
         self.maxAttempts = max(1, maxAttempts)
         self.retryDelay = retryDelay
     }

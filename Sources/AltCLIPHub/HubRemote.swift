@@ -45,7 +45,8 @@ struct HubRemote {
 
     /// HEADs the file and reads commit, ETag, size and download location.
     func lookup(repoId: String, revision: String, file: String) throws -> Lookup {
-        var url = try resolveURL(repoId: repoId, revision: revision, file: file)
+        let initial = try resolveURL(repoId: repoId, revision: revision, file: file)
+        var url = initial
         for _ in 0..<20 {
             let response = try head(url)
             if response.isRedirect {
@@ -59,7 +60,12 @@ struct HubRemote {
                 return .found(try metadata(response, file: file, downloadURL: target, sendToken: false))
             }
             if (200..<300).contains(response.status) {
-                return .found(try metadata(response, file: file, downloadURL: url, sendToken: true))
+                let found = try metadata(response, file: file, downloadURL: url, sendToken: true)
+                guard url == initial, revision != found.commit else { return .found(found) }
+                // GET at the commit, not the branch: the bytes must be those the ETag describes.
+                let pinned = try resolveURL(repoId: repoId, revision: found.commit, file: file)
+                return .found(RemoteFile(name: file, commit: found.commit, etag: found.etag, size: found.size,
+                                         downloadURL: pinned, sendToken: true))
             }
             if response.status == 404, response.header("X-Error-Code") == nil || response.header("X-Error-Code") == "EntryNotFound" {
                 return .missing(commit: response.header("X-Repo-Commit").flatMap { ModelSpec.isCommitHash($0) ? $0 : nil })

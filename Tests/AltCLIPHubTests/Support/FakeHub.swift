@@ -80,7 +80,7 @@ final class FakeHub: @unchecked Sendable {
     /// The CDN serves this content with one byte changed (same length).
     func corrupt(_ content: [UInt8]) { _ = locked { corrupt.insert(SHA256.hexDigest(content)) } }
 
-    /// The CDN sends headers for this content and then nothing for 3 seconds.
+    /// The CDN sends headers for this content and then nothing for 5 seconds.
     func stall(_ content: [UInt8]) { _ = locked { stall.insert(SHA256.hexDigest(content)) } }
 
     /// The CDN answers every Range request with the whole file (200), as some proxies do.
@@ -170,7 +170,7 @@ final class FakeHub: @unchecked Sendable {
                 cuts[sha] = remaining - 1
                 response.cutAfter = body.count / 2
             }
-            if stall.contains(sha) { response.stallSeconds = 3 }
+            if stall.contains(sha) { response.stallSeconds = 5 }
             return response
         }
     }
