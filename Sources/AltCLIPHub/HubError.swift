@@ -57,9 +57,9 @@ extension HubError: CustomStringConvertible, LocalizedError {
             return """
                 \(repoId)@\(revision) is not available: \(reason), and the Hugging Face cache (\(folder)) \
                 holds no usable copy (missing: \(missing.joined(separator: ", "))).
-                Either download it with network access (unset HF_HUB_OFFLINE; files come from \
-                \(endpoint)/\(repoId)/tree/\(revision)), for example with `hf download \(repoId) --revision \(revision)`, \
-                or download those files into a folder and pass the folder instead of the model id.
+                Either run again with network access and HF_HUB_OFFLINE unset, so it is downloaded into that cache \
+                (or fill the cache with `hf download \(repoId) --revision \(revision)`), or download those files from \
+                \(endpoint)/\(repoId)/tree/\(revision) into a folder and pass the folder instead of the model id.
                 """
         case let .repositoryNotFound(repoId, url, status, sentToken):
             return "\(repoId): repository not found (HTTP \(status) for \(url)). Check the name; if it is private or "

@@ -25,7 +25,7 @@ private func writePythonCache(at cache: URL, commit: String) throws -> [String: 
     }
     for name in ["model.safetensors", "model.safetensors.index.json", "tokenizer.json", "special_tokens_map.json",
                  "preprocessor_config.json"] {
-        fm.createFile(atPath: repo.appendingPathComponent(".no_exist/\(commit)/\(name)").path, contents: Data())
+        _ = fm.createFile(atPath: repo.appendingPathComponent(".no_exist/\(commit)/\(name)").path, contents: Data())
     }
     return files
 }
