@@ -50,7 +50,7 @@ let package = Package(
         // The `altclip` command-line tool.
         .executableTarget(
             name: "AltCLIPCommand",
-            dependencies: ["AltCLIP", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["AltCLIP", "AltCLIPTokenizer", "AltCLIPWeights", "AltCLIPTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: optimize),
 
         .testTarget(name: "AltCLIPTensorTests", dependencies: ["AltCLIPTensor"]),
@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "AltCLIPTokenizerTests", dependencies: ["AltCLIPTokenizer"]),
         .testTarget(name: "AltCLIPImageTests", dependencies: ["AltCLIPImage"]),
         .testTarget(name: "AltCLIPTests", dependencies: ["AltCLIP", "AltCLIPTensor", "AltCLIPWeights"]),
-        .testTarget(name: "AltCLIPCommandTests", dependencies: ["AltCLIPCommand"]),
+        .testTarget(name: "AltCLIPCommandTests", dependencies: ["AltCLIPCommand", "AltCLIPWeights"]),
     ],
     swiftLanguageModes: [.v5]
 )

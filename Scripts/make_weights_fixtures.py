@@ -178,6 +178,9 @@ def write_dtype_fixtures():
     in_bin = {k: v for k, v in tensors.items() if not k.startswith("narrow_")}
     in_bin.update(views)
     torch.save(in_bin, os.path.join(ROOT, "dtypes.bin"))
+    # Protocol 4 brings FRAME, MEMOIZE, SHORT_BINUNICODE and STACK_GLOBAL.
+    torch.save({k: in_bin[k] for k in ("f16", "i64", "view_transposed", "view_u16_offset", "param")},
+               os.path.join(ROOT, "protocol4.bin"), pickle_protocol=4)
     expected = {k: v.detach().contiguous().clone() for k, v in in_bin.items()}
     safetensors.torch.save_file(expected, os.path.join(ROOT, "dtypes_expected.safetensors"))
     loaded = torch.load(os.path.join(ROOT, "dtypes.bin"), weights_only=True)

@@ -1,3 +1,4 @@
+import AltCLIPTensor
 import ArgumentParser
 import Foundation
 
@@ -40,4 +41,41 @@ enum Output {
     static func warn(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
+}
+
+extension ModelOptions {
+    /// Applies `--threads` to the tensor core.
+    func applyThreads() {
+        if let threads { Threading.setThreadCount(threads) }
+    }
+
+    /// The model folder `--model` names. (Hub names `ORG/NAME` are resolved by the hub layer.)
+    func resolveModel() throws -> URL {
+        let url = modelURL
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CLIError.modelNotFound(model)
+        }
+        return url
+    }
+}
+
+/// Failures the CLI itself reports (exit status 1, message on stderr).
+enum CLIError: Error, CustomStringConvertible, LocalizedError {
+    case modelNotFound(String)
+    case noInputs(String)
+    case unreadableFile(String, String)
+
+    var description: String {
+        switch self {
+        case let .modelNotFound(model):
+            return "model folder '\(model)' not found: pass --model with a folder holding config.json and the weights"
+        case let .noInputs(what):
+            return what
+        case let .unreadableFile(path, reason):
+            return "cannot read \(path): \(reason)"
+        }
+    }
+
+    var errorDescription: String? { description }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Activation functions by their transformers `ACT2FN` / config `hidden_act` names.
 public enum Activation: String, Sendable, Codable, CaseIterable {
     /// Exact GELU, `0.5·x·(1 + erf(x/√2))` (transformers "gelu").
@@ -29,31 +27,38 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
     /// Identity.
     case linear
 
-    /// The scalar function, in Float like torch's float32 kernels.
+    /// The scalar function in Float32 (vectorizable approximations from `FastMath`, see there for accuracy).
     @inline(__always)
     func apply(_ x: Float) -> Float {
         switch self {
-        case .gelu, .geluPython:
-            return 0.5 * x * (1 + erff(x * 0.70710678118654752))
-        case .geluNew, .geluPytorchTanh:
-            // sqrt(2/pi)
-            return 0.5 * x * (1 + tanhf(0.79788456080286536 * (x + 0.044715 * (x * x * x))))
-        case .geluFast:
-            return 0.5 * x * (1 + tanhf(x * 0.7978845608 * (1 + 0.044715 * x * x)))
-        case .quickGelu:
-            return x / (1 + expf(-1.702 * x))
-        case .relu:
-            return x > 0 ? x : (x.isNaN ? x : 0)
-        case .silu, .swish:
-            return x / (1 + expf(-x))
-        case .tanh:
-            return tanhf(x)
-        case .sigmoid:
-            return 1 / (1 + expf(-x))
-        case .relu6:
-            return x.isNaN ? x : min(max(x, 0), 6)
-        case .linear:
-            return x
+        case .gelu, .geluPython: return Activation.erfGelu(x)
+        case .geluNew, .geluPytorchTanh: return Activation.tanhGelu(x)
+        case .geluFast: return Activation.fastGelu(x)
+        case .quickGelu: return Activation.quickGelu(x)
+        case .relu: return Activation.relu(x)
+        case .silu, .swish: return x * FastMath.sigmoid(x)
+        case .tanh: return FastMath.tanh(x)
+        case .sigmoid: return FastMath.sigmoid(x)
+        case .relu6: return x.isNaN ? x : Swift.min(Swift.max(x, 0), 6)
+        case .linear: return x
         }
     }
+
+    @inline(__always)
+    static func erfGelu(_ x: Float) -> Float { 0.5 * x * (1 + FastMath.erf(x * 0.70710678118654752)) }
+
+    /// √(2/π) = 0.7978845608…
+    @inline(__always)
+    static func tanhGelu(_ x: Float) -> Float {
+        0.5 * x * (1 + FastMath.tanh(0.79788456080286536 * (x + 0.044715 * (x * x * x))))
+    }
+
+    @inline(__always)
+    static func fastGelu(_ x: Float) -> Float { 0.5 * x * (1 + FastMath.tanh(x * 0.7978845608 * (1 + 0.044715 * x * x))) }
+
+    @inline(__always)
+    static func quickGelu(_ x: Float) -> Float { x * FastMath.sigmoid(1.702 * x) }
+
+    @inline(__always)
+    static func relu(_ x: Float) -> Float { x > 0 || x.isNaN ? x : 0 }
 }

@@ -10,8 +10,7 @@ enum GEMM {
         alpha: Float, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
-        singleThreaded: Bool = false,
-        backend: GEMMBackend = .current
+        backend: GEMMBackend, singleThreaded: Bool = false
     ) {
         if m == 0 || n == 0 { return }
         if k == 0 {
@@ -52,8 +51,9 @@ extension GEMM {
     /// small enough that spreading them over our threads beats threading each GEMM, they run in
     /// parallel and `body` is told to issue single-threaded GEMMs (`true`); otherwise they run in order
     /// with the BLAS threading each call (`false`).
-    static func parallelBatches(_ count: Int, flopsPerItem: Int, _ body: (Range<Int>, Bool) -> Void) {
-        let backend = GEMMBackend.current
+    static func parallelBatches(
+        _ count: Int, flopsPerItem: Int, backend: GEMMBackend, _ body: (Range<Int>, Bool) -> Void
+    ) {
         let threads = Threading.threadCount
         // Fewer problems than threads: only worth it if each is too small for the BLAS to thread well.
         let bigEnough = flopsPerItem >= 64 << 20

@@ -17,9 +17,13 @@ public enum GEMMBackend: String, CaseIterable, Sendable, CustomStringConvertible
     private static let lock = NSLock()
     nonisolated(unsafe) private static var selected: GEMMBackend = initialBackend()
 
-    /// The backend used by every op of this module.
+    @TaskLocal private static var scoped: GEMMBackend?
+
+    /// The backend ops use: the one set by `withCurrent` in this task if any, else the process-wide
+    /// default. Setting it changes the process-wide default.
     public static var current: GEMMBackend {
         get {
+            if let scoped { return scoped }
             lock.lock()
             defer { lock.unlock() }
             return selected
@@ -29,6 +33,11 @@ public enum GEMMBackend: String, CaseIterable, Sendable, CustomStringConvertible
             selected = newValue
             lock.unlock()
         }
+    }
+
+    /// Runs `body` with ops in the current task using `backend` (other tasks and threads are unaffected).
+    public static func withCurrent<R>(_ backend: GEMMBackend, _ body: () throws -> R) rethrows -> R {
+        try $scoped.withValue(backend) { try body() }
     }
 
     /// Library, version, kernel and threading in use, e.g. "oneDNN 2.6.3 sgemm (ISA avx512_core_bf16, OpenMP)".

@@ -56,38 +56,31 @@ enum Kernels {
         sumOfSquaredDeviations(p, n, mean: 0)
     }
 
-    /// max p[i] (−∞ for n = 0; NaN if any element is NaN, like torch).
+    /// max p[i] (−∞ for n = 0). NaNs are skipped here; callers' later arithmetic propagates them.
     static func maximum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-        var best = -Float.infinity
-        var sawNaN = false
         var acc = Vector(repeating: -.infinity)
         var i = 0
         while i + width <= n {
             let v = load(p + i)
-            sawNaN = sawNaN || any(v .!= v)
-            acc = pointwiseMax(acc, v)
+            acc = acc.replacing(with: v, where: v .> acc)  // `pointwiseMax` compiles to scalar code
             i += width
         }
-        best = acc.max()
+        var best = acc.max()
         while i < n {
-            if p[i].isNaN { sawNaN = true }
-            best = Swift.max(best, p[i])
+            if p[i] > best { best = p[i] }
             i += 1
         }
-        return sawNaN ? .nan : best
+        return best
     }
 
     /// Softmax of one row in place: exp(x − max) / Σ. A row of −∞ gives NaN (as torch does); a row of
-    /// huge finite negatives (an additive mask of finfo.min on every key) gives a uniform row.
+    /// huge finite negatives (an additive mask of finfo.min on every key) gives a uniform row; a NaN
+    /// anywhere makes the row NaN.
     static func softmaxInPlace(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
         let m = maximum(p, n)
-        var total: Float = 0
-        for i in 0..<n {
-            let e = expf(p[i] - m)
-            p[i] = e
-            total += e
-        }
-        let inverse = 1 / total
+        // Separate loops: a map vectorizes, a map with a running sum would not.
+        for i in 0..<n { p[i] = FastMath.exp(p[i] - m) }
+        let inverse = 1 / sum(p, n)
         for i in 0..<n { p[i] *= inverse }
     }
 }

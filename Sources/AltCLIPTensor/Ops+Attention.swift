@@ -66,7 +66,8 @@ extension Ops {
         let headScale = headMask?.pointer, headScaleCount = headMask?.count ?? 0
         let bias = scoreBias?.pointer
 
-        GEMM.parallelBatches(batch * heads, flopsPerItem: 4 * lq * lk * d + 30 * lq * lk) { items, single in
+        let backend = GEMMBackend.current
+        GEMM.parallelBatches(batch * heads, flopsPerItem: 4 * lq * lk * d + 30 * lq * lk, backend: backend) { items, single in
             // Scores for one (batch, head) at a time; written straight into the output when requested.
             let scratch = pp == nil ? UnsafeMutablePointer<Float>.allocate(capacity: lq * lk) : nil
             defer { scratch?.deallocate() }
@@ -80,12 +81,12 @@ extension Ops {
                     (scores).update(from: bias + item * lq * lk, count: lq * lk)
                     GEMM.sgemm(transA: false, transB: true, m: lq, n: lk, k: d, alpha: 1,
                                a: qBase, lda: width, b: kBase, ldb: width, beta: 1, c: scores, ldc: lk,
-                               singleThreaded: single)
+                               backend: backend, singleThreaded: single)
                     for i in 0..<(lq * lk) { scores[i] *= scale }
                 } else {
                     GEMM.sgemm(transA: false, transB: true, m: lq, n: lk, k: d, alpha: scale,
                                a: qBase, lda: width, b: kBase, ldb: width, beta: 0, c: scores, ldc: lk,
-                               singleThreaded: single)
+                               backend: backend, singleThreaded: single)
                 }
                 let factor: Float = headScale.map { $0[headScaleCount == heads ? h : item] } ?? 1
                 for row in 0..<lq {
@@ -106,7 +107,7 @@ extension Ops {
                 }
                 GEMM.sgemm(transA: false, transB: false, m: lq, n: d, k: lk, alpha: 1,
                            a: scores, lda: lk, b: vBase, ldb: width, beta: 0, c: po + b * lq * width + h * d,
-                           ldc: width, singleThreaded: single)
+                           ldc: width, backend: backend, singleThreaded: single)
             }
         }
         return (output, probabilities)

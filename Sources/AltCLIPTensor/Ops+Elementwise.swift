@@ -1,5 +1,3 @@
-import Foundation
-
 extension Ops {
     /// `a + b`, where `b` has `a`'s shape or a suffix of it (broadcast over the leading axes, e.g. a
     /// bias `[D]` or position embeddings `[L, D]` added to `[B, L, D]`).
@@ -33,21 +31,29 @@ extension Ops {
 
     /// Applies `act` elementwise.
     public static func activate(_ x: Tensor, _ act: Activation) -> Tensor {
+        // One specialized loop per function (a switch inside the loop would block vectorization).
         switch act {
+        case .gelu, .geluPython: return map(x, cost: 8) { Activation.erfGelu($0) }
+        case .geluNew, .geluPytorchTanh: return map(x, cost: 12) { Activation.tanhGelu($0) }
+        case .geluFast: return map(x, cost: 12) { Activation.fastGelu($0) }
+        case .quickGelu: return map(x, cost: 6) { Activation.quickGelu($0) }
+        case .relu: return map(x, cost: 1) { Activation.relu($0) }
+        case .silu, .swish: return map(x, cost: 6) { $0 * FastMath.sigmoid($0) }
+        case .tanh: return tanh(x)
+        case .sigmoid: return map(x, cost: 6) { FastMath.sigmoid($0) }
+        case .relu6: return map(x, cost: 1) { Activation.relu6.apply($0) }
         case .linear: return x
-        case .relu: return map(x, cost: 1) { Activation.relu.apply($0) }
-        default: return map(x, cost: 20) { act.apply($0) }
         }
     }
 
     /// Elementwise `tanh`.
     public static func tanh(_ x: Tensor) -> Tensor {
-        map(x, cost: 20) { tanhf($0) }
+        map(x, cost: 12) { FastMath.tanh($0) }
     }
 
     /// Elementwise `eˣ`.
     public static func exp(_ x: Tensor) -> Tensor {
-        map(x, cost: 20) { expf($0) }
+        map(x, cost: 6) { FastMath.exp($0) }
     }
 
     @inline(__always)

@@ -56,7 +56,7 @@ extension Ops {
         let result = Tensor(uninitializedShape: [batch, gridH * gridW, outChannels])
         GEMM.sgemm(transA: false, transB: true, m: patches, n: outChannels, k: patchLength, alpha: 1,
                    a: columns.pointer, lda: patchLength, b: weight.pointer, ldb: patchLength,
-                   beta: 0, c: result.storage.pointer, ldc: outChannels)
+                   beta: 0, c: result.storage.pointer, ldc: outChannels, backend: .current)
         return result
     }
 }

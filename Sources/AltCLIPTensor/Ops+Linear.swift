@@ -18,7 +18,7 @@ extension Ops {
         }
         GEMM.sgemm(transA: false, transB: true, m: rows, n: outFeatures, k: inFeatures,
                    alpha: 1, a: x.pointer, lda: inFeatures, b: weight.pointer, ldb: inFeatures,
-                   beta: bias == nil ? 0 : 1, c: c, ldc: outFeatures)
+                   beta: bias == nil ? 0 : 1, c: c, ldc: outFeatures, backend: .current)
         return result
     }
 
@@ -43,14 +43,15 @@ extension Ops {
         if sharedB && !transposeA {
             // One GEMM over all batches stacked as rows.
             GEMM.sgemm(transA: false, transB: transposeB, m: batches * m, n: n, k: k, alpha: 1,
-                       a: pa, lda: aCols, b: pb, ldb: bCols, beta: 0, c: pc, ldc: n)
+                       a: pa, lda: aCols, b: pb, ldb: bCols, beta: 0, c: pc, ldc: n, backend: .current)
             return result
         }
-        GEMM.parallelBatches(batches, flopsPerItem: 2 * m * n * k) { range, single in
+        let backend = GEMMBackend.current
+        GEMM.parallelBatches(batches, flopsPerItem: 2 * m * n * k, backend: backend) { range, single in
             for i in range {
                 GEMM.sgemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, alpha: 1,
                            a: pa + i * aStride, lda: aCols, b: pb + i * bStride, ldb: bCols,
-                           beta: 0, c: pc + i * cStride, ldc: n, singleThreaded: single)
+                           beta: 0, c: pc + i * cStride, ldc: n, backend: backend, singleThreaded: single)
             }
         }
         return result

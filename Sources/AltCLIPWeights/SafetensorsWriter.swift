@@ -21,13 +21,26 @@ import Darwin
 /// try writer.write(to: url)
 /// ```
 public struct SafetensorsWriter {
+    private enum Content {
+        /// Bytes kept alive by `owner`, written as they are.
+        case bytes(UnsafeRawBufferPointer, owner: AnyObject)
+        /// Fills exactly `byteCount` bytes when the file is written.
+        case fill((UnsafeMutableRawBufferPointer) throws -> Void)
+    }
+
     private struct Pending {
         let name: String
         let dtype: WeightDType
         let shape: [Int]
         let byteCount: Int
-        /// Fills exactly `byteCount` bytes when the file is written.
-        let fill: (UnsafeMutableRawBufferPointer) throws -> Void
+        let content: Content
+
+        func fill(_ out: UnsafeMutableRawBufferPointer) throws {
+            switch content {
+            case let .bytes(bytes, _): out.copyMemory(from: bytes)
+            case let .fill(fill): try fill(out)
+            }
+        }
     }
 
     private var metadata: [String: String]?
@@ -46,14 +59,7 @@ public struct SafetensorsWriter {
     /// `fill` receives a buffer of exactly shape × dtype size bytes, to be filled little-endian.
     public mutating func add(_ name: String, dtype: WeightDType, shape: [Int],
                              fill: @escaping (UnsafeMutableRawBufferPointer) throws -> Void) throws {
-        guard name != "__metadata__" else { throw WeightError.invalidTensor(key: name, reason: "reserved name") }
-        guard let byteCount = TensorInfo.checkedByteCount(shape, dtype) else {
-            throw WeightError.invalidTensor(key: name, reason: "invalid shape \(shape)")
-        }
-        guard usedNames.insert(name).inserted else {
-            throw WeightError.invalidTensor(key: name, reason: "added twice")
-        }
-        tensors.append(Pending(name: name, dtype: dtype, shape: shape, byteCount: byteCount, fill: fill))
+        try append(name, dtype: dtype, shape: shape, content: .fill(fill))
     }
 
     /// Adds a tensor from raw little-endian bytes (copied); their count must be shape × dtype size.
@@ -62,15 +68,37 @@ public struct SafetensorsWriter {
             throw WeightError.invalidTensor(
                 key: name, reason: "shape \(shape) × \(dtype) does not match \(bytes.count) bytes")
         }
-        let copy = [UInt8](bytes)
-        try add(name, dtype: dtype, shape: shape) { out in
-            copy.withUnsafeBytes { out.copyMemory(from: $0) }
-        }
+        let copy = OwnedBytes(count: bytes.count)
+        if !bytes.isEmpty { copy.pointer.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+        try append(name, dtype: dtype, shape: shape, content: .bytes(copy.bytes, owner: copy))
     }
 
-    /// Adds a copy of a tensor read from a store, keeping its dtype.
-    public mutating func add(_ tensor: WeightTensor, name: String? = nil) throws {
-        try add(name ?? tensor.name, dtype: tensor.dtype, shape: tensor.shape, bytes: tensor.bytes)
+    /// Adds a tensor read from a store (without copying it now: it is read when the file is written),
+    /// under its own name or `name`, in its own dtype or converted to `dtype`. Conversions go between
+    /// the floating-point dtypes, to F32, F16 or BF16 (rounded to nearest even, as torch does).
+    public mutating func add(_ tensor: WeightTensor, name: String? = nil, as dtype: WeightDType? = nil) throws {
+        let name = name ?? tensor.name
+        guard let dtype, dtype != tensor.dtype else {
+            try append(name, dtype: tensor.dtype, shape: tensor.shape, content: .bytes(tensor.bytes, owner: tensor.owner))
+            return
+        }
+        guard tensor.dtype.isFloatingPoint, dtype == .float32 || dtype == .float16 || dtype == .bfloat16 else {
+            throw WeightError.invalidTensor(key: name, reason: "cannot convert \(tensor.dtype) to \(dtype)")
+        }
+        try append(name, dtype: dtype, shape: tensor.shape, content: .fill { out in
+            try tensor.withFloat32 { Self.narrow($0, to: dtype, into: out) }
+        })
+    }
+
+    private mutating func append(_ name: String, dtype: WeightDType, shape: [Int], content: Content) throws {
+        guard name != "__metadata__" else { throw WeightError.invalidTensor(key: name, reason: "reserved name") }
+        guard let byteCount = TensorInfo.checkedByteCount(shape, dtype) else {
+            throw WeightError.invalidTensor(key: name, reason: "invalid shape \(shape)")
+        }
+        guard usedNames.insert(name).inserted else {
+            throw WeightError.invalidTensor(key: name, reason: "added twice")
+        }
+        tensors.append(Pending(name: name, dtype: dtype, shape: shape, byteCount: byteCount, content: content))
     }
 
     /// Adds float values stored as F32, or rounded (to nearest even, as torch does) to F16 or BF16.
@@ -83,7 +111,7 @@ public struct SafetensorsWriter {
             throw WeightError.invalidTensor(key: name, reason: "shape \(shape) does not match \(values.count) values")
         }
         try add(name, dtype: dtype, shape: shape) { out in
-            Self.narrow(values, to: dtype, into: out)
+            values.withUnsafeBufferPointer { Self.narrow($0, to: dtype, into: out) }
         }
     }
 
@@ -130,11 +158,15 @@ public struct SafetensorsWriter {
             try header.withUnsafeBytes { try Self.writeAll(fd, $0, path: path) }
             var buffer = [UInt8]()
             for tensor in order {
-                // Large tensors are written through a buffer of their size; fine for our outputs.
-                buffer.removeAll(keepingCapacity: true)
-                buffer.append(contentsOf: repeatElement(0, count: tensor.byteCount))
-                try buffer.withUnsafeMutableBytes { try tensor.fill($0) }
-                try buffer.withUnsafeBytes { try Self.writeAll(fd, $0, path: path) }
+                switch tensor.content {
+                case let .bytes(bytes, _):
+                    try Self.writeAll(fd, bytes, path: path)
+                case let .fill(fill):
+                    buffer.removeAll(keepingCapacity: true)
+                    buffer.append(contentsOf: repeatElement(0, count: tensor.byteCount))
+                    try buffer.withUnsafeMutableBytes { try fill($0) }
+                    try buffer.withUnsafeBytes { try Self.writeAll(fd, $0, path: path) }
+                }
             }
             guard fsync(fd) == 0 else { throw WeightError.writeFailed(file: path, reason: String(cString: strerror(errno))) }
             closed = true
@@ -223,7 +255,8 @@ public struct SafetensorsWriter {
         json.append(UInt8(ascii: "\""))
     }
 
-    private static func narrow(_ values: [Float], to dtype: WeightDType, into out: UnsafeMutableRawBufferPointer) {
+    private static func narrow(_ values: UnsafeBufferPointer<Float>, to dtype: WeightDType,
+                               into out: UnsafeMutableRawBufferPointer) {
         switch dtype {
         case .float16:
             for (i, value) in values.enumerated() {

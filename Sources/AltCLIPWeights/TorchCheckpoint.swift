@@ -165,10 +165,15 @@ final class TorchCheckpoint: WeightSource {
             var source = entry.offset
             for axis in 0..<(rank - 1) { source += index[axis] * entry.stride[axis] }
             var from = storage + source * itemSize
-            for _ in 0..<innerSize {
-                (destination + written * itemSize).copyMemory(from: from, byteCount: itemSize)
-                from += innerStride
-                written += 1
+            if innerStride == itemSize {
+                (destination + written * itemSize).copyMemory(from: from, byteCount: innerSize * itemSize)
+                written += innerSize
+            } else {
+                for _ in 0..<innerSize {
+                    (destination + written * itemSize).copyMemory(from: from, byteCount: itemSize)
+                    from += innerStride
+                    written += 1
+                }
             }
             var axis = rank - 2
             while axis >= 0 {

@@ -70,12 +70,24 @@ struct ElementwiseTests {
         #expect(throws: DecodingError.self) { try JSONDecoder().decode([Activation].self, from: Data(#"["nope"]"#.utf8)) }
     }
 
+    /// The vectorizable exp/tanh (FastMath) over their whole useful range, including tiny |x| for tanh
+    /// (where 1 − e^(−2|x|) would cancel) and exp's underflow to 0 below −87.3.
     @Test func tanhAndExp() {
         var rng = SeededRandom(seed: 12)
-        let x = rng.tensor([4, 9], -10, 10)
-        expectClose("tanh", Ops.tanh(x), shape: x.shape, x.scalars.map { Foundation.tanh(Double($0)) }, absolute: 1e-6, relative: 1e-6)
-        expectClose("exp", Ops.exp(x), shape: x.shape, x.scalars.map { Foundation.exp(Double($0)) }, absolute: 0, relative: 1e-6)
-        let edge = Ops.exp(Tensor(shape: [3], scalars: [-.infinity, 0, 100])).scalars
-        #expect(edge[0] == 0 && edge[1] == 1 && edge[2] == .infinity)
+        let x = rng.tensor([4, 9_001], -10, 10)
+        let small = Tensor(shape: [8], scalars: [1e-3, -2e-5, 0.1, 0.17, 0.18, -0.3, 1e-30, 0.5])
+        for input in [x, small] {
+            // ≤ 4 ulp measured (2.3e-7 relative).
+            expectClose("tanh", Ops.tanh(input), shape: input.shape, input.scalars.map { Foundation.tanh(Double($0)) },
+                        absolute: 0, relative: 5e-7)
+        }
+        let wide = rng.tensor([3, 10_000], -110, 88.72)
+        // ≤ 2 ulp measured (1.0e-7 relative); subnormal results carry absolute rounding (2⁻¹⁴⁹).
+        expectClose("exp", Ops.exp(wide), shape: wide.shape, wide.scalars.map { Foundation.exp(Double($0)) },
+                    absolute: 1.5e-45, relative: 2.5e-7)
+        let edge = Ops.exp(Tensor(shape: [6], scalars: [-.infinity, 0, 100, .nan, -1e30, 88.8])).scalars
+        #expect(edge[0] == 0 && edge[1] == 1 && edge[2] == .infinity && edge[3].isNaN && edge[4] == 0 && edge[5] == .infinity)
+        let tanhEdge = Ops.tanh(Tensor(shape: [4], scalars: [.infinity, -.infinity, .nan, 0])).scalars
+        #expect(tanhEdge[0] == 1 && tanhEdge[1] == -1 && tanhEdge[2].isNaN && tanhEdge[3] == 0)
     }
 }

@@ -60,6 +60,14 @@ struct LinearAlgebraTests {
         }
     }
 
+    @Test func backendChoiceIsScopedToTheTask() {
+        let global = GEMMBackend.current
+        for backend in GEMMBackend.allCases {
+            GEMMBackend.withCurrent(backend) { #expect(GEMMBackend.current == backend) }
+        }
+        #expect(GEMMBackend.current == global)
+    }
+
     @Test func backendsDescribeThemselves() {
         #expect(GEMMBackend.oneDNN.description.hasPrefix("oneDNN "))
         #expect(GEMMBackend.openBLAS.description.hasPrefix("OpenBLAS "))

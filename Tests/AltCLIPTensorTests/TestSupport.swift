@@ -104,12 +104,9 @@ func pattern(_ shape: [Int], mul: Int = 37, mod: Int = 23, offset: Int = 11, div
     return Tensor(shape: shape, scalars: (0..<n).map { Float((($0 * mul) % mod) - offset) / divisor })
 }
 
-/// Runs `body` once per GEMM backend, restoring the current one afterwards.
+/// Runs `body` once per GEMM backend, scoped to the calling task (tests run concurrently).
 func forEachBackend(_ body: (GEMMBackend) throws -> Void) rethrows {
-    let saved = GEMMBackend.current
-    defer { GEMMBackend.current = saved }
     for backend in GEMMBackend.allCases {
-        GEMMBackend.current = backend
-        try body(backend)
+        try GEMMBackend.withCurrent(backend) { try body(backend) }
     }
 }

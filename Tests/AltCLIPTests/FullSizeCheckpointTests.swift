@@ -1,3 +1,4 @@
+import AltCLIPWeights
 import Foundation
 import Testing
 @testable import AltCLIP
@@ -51,5 +52,42 @@ struct FullSizeCheckpointTests {
             }
         }
         #expect(seen == Set(expected.keys))
+    }
+}
+
+/// Opt-in full-size parity: every stored reference of the random BAAI/AltCLIP-shaped checkpoint,
+/// recomputed in Swift, at the fixtures' tolerance; prints the max differences and timings.
+@Suite("Full-size parity (opt-in)", .serialized,
+       .enabled(if: ProcessInfo.processInfo.environment["ALTCLIP_FULLSIZE_DIR"] != nil))
+struct FullSizeParityTests {
+    @Test func everyStoredOutputMatches() throws {
+        let folder = FullSizeCheckpointTests.folder
+        let inputs = try AltCLIPWeights.WeightStore(file: folder.appendingPathComponent("inputs.safetensors"))
+        let outputs = try FixtureSafetensors(contentsOf: folder.appendingPathComponent("outputs.safetensors"))
+        let clock = ContinuousClock()
+        var model: AltCLIPModel!
+        let loadTime = try clock.measure { model = try AltCLIPModel(directory: folder) }
+        #expect(model.loadReport?.unusedKeys == [])
+        let text = try ModelParityTests.textInputs(inputs)
+        let pixels = try ModelParityTests.tensor(inputs, "pixel_values")
+        var out: AltCLIPOutput!
+        let forwardTime = try clock.measure {
+            out = try model(text, pixelValues: pixels, returnLoss: true, outputHiddenStates: true, outputAttentions: true)
+        }
+        var produced = out.namedTensors()
+        produced.append(("get_text_features", try model.getTextFeatures(text)))
+        produced.append(("get_image_features", try model.getImageFeatures(pixelValues: pixels)))
+        let long = TextInputs(inputIds: try ModelParityTests.intRows(inputs, "input_ids_long"),
+                              attentionMask: try ModelParityTests.intRows(inputs, "attention_mask_long"))
+        produced += try model.textModel(long).namedTensors(prefix: "text_model_long")
+        var worst = 0.0
+        for (name, tensor) in produced where outputs.contains(name) {
+            let result = Closeness.compare(tensor.scalars, shape: tensor.shape, to: try outputs.tensor(name))
+            worst = max(worst, result.maxAbsDiff)
+            #expect(result.passed, "\(result)")
+        }
+        let missing = outputs.names.filter { name in name != "logit_scale" && !produced.contains { $0.name == name } }
+        #expect(missing.isEmpty, "not recomputed: \(missing)")
+        print("full-size parity: max |diff| \(worst); load \(loadTime), forward (3 texts + 3 images, all outputs) \(forwardTime)")
     }
 }

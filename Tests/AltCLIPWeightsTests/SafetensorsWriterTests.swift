@@ -66,6 +66,32 @@ struct SafetensorsWriterTests {
         #expect(try store.float32("half").values == [1, 65504])
     }
 
+    @Test("store tensors are written as they are, or converted between float dtypes like torch does")
+    func convertTensors() throws {
+        let model = try WeightStore(file: Fixtures.url("tiny/model.safetensors"))
+        let dtypes = try WeightStore(file: Fixtures.url("dtypes.safetensors"))
+        var writer = SafetensorsWriter(metadata: ["format": "pt"])
+        for key in model.keys { try writer.add(try model.tensor(key), as: .bfloat16) }
+        try writer.add(try dtypes.tensor("f16"), name: "widened", as: .float32)
+        try writer.add(try dtypes.tensor("narrow_source"), name: "narrowed", as: .float16)
+        try writer.add(try dtypes.tensor("i64"))
+        expectError(.invalidTensor(key: "i32", reason: "cannot convert I32 to F16")) {
+            try writer.add(try dtypes.tensor("i32"), as: .float16)
+        }
+        let converted = try WeightStore(contents: try writer.serialized(), name: "converted.safetensors")
+        for key in model.keys {
+            let source = try model.float32(key)
+            let tensor = try converted.tensor(key)
+            #expect(tensor.dtype == .bfloat16 && tensor.shape == source.shape)
+            let bits = (0..<source.values.count).map { tensor.bytes.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self) }
+            #expect(bits == source.values.map(HalfPrecision.bfloat16Bits(from:)), "\(key)")
+        }
+        expectIdentical(try converted.tensor("narrowed"), try dtypes.tensor("narrow_f16"))
+        #expect(try converted.float32("widened").values.map(\.bitPattern)
+            == (try dtypes.float32("f16_as_f32").values.map(\.bitPattern)))
+        #expect(try converted.int64("i64").values == (try dtypes.int64("i64").values))
+    }
+
     @Test("inconsistent tensors are refused")
     func invalidTensors() throws {
         var writer = SafetensorsWriter()

@@ -54,6 +54,24 @@ struct TorchCheckpointTests {
         #expect(try store.tensor("view_offset").owner is MappedFile)  // contiguous with an offset: in place
     }
 
+    @Test("a pickle written with protocol 4 (FRAME, MEMOIZE, STACK_GLOBAL) reads the same")
+    func protocol4() throws {
+        let store = try WeightStore(file: Fixtures.url("protocol4.bin"))
+        let expected = try WeightStore(file: Fixtures.url("dtypes_expected.safetensors"))
+        #expect(store.keys == ["f16", "i64", "param", "view_transposed", "view_u16_offset"])
+        for key in store.keys { expectIdentical(try store.tensor(key), try expected.tensor(key)) }
+    }
+
+    @Test("storages saved from a GPU (location 'cuda:0') read like CPU ones")
+    func gpuLocation() throws {
+        let pickle = PickleBuilder.stateDict([("w", {
+            $0.tensor(key: "0", numel: 2, offset: 0, size: [2], stride: [1], location: "cuda:0")
+        })])
+        let data = [Float(1.5), -3].flatMap { littleEndianBytes($0.bitPattern) }
+        let store = try open(ArchiveBuilder.torch(pickle: pickle, storages: [("0", data)]).build())
+        #expect(try store.float32("w").values == [1.5, -3])
+    }
+
     @Test("a sharded .bin with pytorch_model.bin.index.json equals the single file")
     func sharded() throws {
         let sharded = try WeightStore.open(directory: Fixtures.url("tiny-sharded-bin"))

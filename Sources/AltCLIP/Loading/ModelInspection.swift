@@ -85,3 +85,16 @@ public struct ModelInspection: Sendable {
         bytesByDType = bytes
     }
 }
+
+extension ModelInspection.Kind {
+    /// The kind of model a folder's `config.json` describes.
+    public init(folder: URL) throws {
+        let (data, path) = try ConfigJSON.read(try ModelFolder.configURL(folder))
+        let type = try ConfigJSON.modelType(in: data, path: path) ?? Self.model.rawValue
+        guard let kind = Self(rawValue: type) else {
+            throw AltCLIPConfigError.modelTypeMismatch(path: path, expected: [Self.model.rawValue, Self.textModel.rawValue,
+                                                                              Self.visionModel.rawValue], actual: type)
+        }
+        self = kind
+    }
+}

@@ -88,14 +88,14 @@ struct PickleBuilder {
 
     /// `_rebuild_tensor_v2(('storage', torch.<storageType>, key, 'cpu', numel), offset, size, stride, False, OrderedDict())`.
     mutating func tensor(storageType: String = "FloatStorage", key: String, numel: Int32, offset: Int32,
-                         size: [Int32], stride: [Int32]) {
+                         size: [Int32], stride: [Int32], location: String = "cpu") {
         global("torch._utils", "_rebuild_tensor_v2")
         mark()
         mark()
         string("storage")
         global("torch", storageType)
         string(key)
-        string("cpu")
+        string(location)
         int(numel)
         tuple()
         persistentID()

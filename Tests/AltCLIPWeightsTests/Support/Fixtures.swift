@@ -64,10 +64,17 @@ func expectIdentical(_ actual: WeightTensor, _ expected: WeightTensor,
                      sourceLocation: sourceLocation)
         return
     }
-    if let index = (0..<actual.bytes.count).first(where: { actual.bytes[$0] != expected.bytes[$0] }) {
-        Issue.record("\(actual.name): first differing byte at \(index) of \(actual.bytes.count)",
-                     sourceLocation: sourceLocation)
+    guard let index = (0..<actual.bytes.count).first(where: { actual.bytes[$0] != expected.bytes[$0] }) else { return }
+    var detail = ""
+    if actual.dtype.isFloatingPoint, let ours = try? actual.float32Values(), let theirs = try? expected.float32Values() {
+        let worst = zip(ours, theirs).enumerated().max { abs($0.element.0 - $0.element.1) < abs($1.element.0 - $1.element.1) }
+        if let worst {
+            detail = "; max |diff| \(abs(worst.element.0 - worst.element.1)) at element \(worst.offset) "
+                + "(\(worst.element.0) vs \(worst.element.1)), tolerance 0 (bit-exact)"
+        }
     }
+    Issue.record("\(actual.name): first differing byte at \(index) of \(actual.bytes.count)\(detail)",
+                 sourceLocation: sourceLocation)
 }
 
 /// Little-endian bytes of an integer, for hand-built files.
