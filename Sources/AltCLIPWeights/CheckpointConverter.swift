@@ -65,19 +65,21 @@ public enum CheckpointConverter {
         try makeWriter(store: store, dtype: dtype, metadata: metadata).writer.serialized()
     }
 
-    /// A writer whose tensors are read from the store only when the file is written, one at a time.
+    /// A writer over the store's tensors: those kept as they are go from the mapped file straight to the
+    /// output; converted ones are converted one at a time while the file is written.
     private static func makeWriter(store: WeightStore, dtype: Precision,
                                    metadata: [String: String]) throws -> (writer: SafetensorsWriter, converted: Int) {
         var writer = SafetensorsWriter(metadata: metadata)
         var converted = 0
         for key in store.keys {
-            guard let info = store.info(key) else {
-                throw WeightError.keyNotFound(file: store.files.first?.path ?? "", key: key)
+            let tensor = try store.tensor(key)
+            let target = tensor.dtype.isFloatingPoint ? dtype.dtype : tensor.dtype
+            guard target != tensor.dtype else {
+                try writer.add(tensor)
+                continue
             }
-            let target = info.dtype.isFloatingPoint ? dtype.dtype : info.dtype
-            if target != info.dtype { converted += 1 }
-            try writer.add(key, dtype: target, shape: info.shape) { out in
-                let tensor = try store.tensor(key)
+            converted += 1
+            try writer.add(key, dtype: target, shape: tensor.shape) { out in
                 try fill(out, from: tensor, as: target)
             }
         }
@@ -88,10 +90,6 @@ public enum CheckpointConverter {
     private static func fill(_ out: UnsafeMutableRawBufferPointer, from tensor: WeightTensor, as target: WeightDType) throws {
         guard out.count == tensor.elementCount * target.byteSize else {
             throw WeightError.invalidTensor(key: tensor.name, reason: "converted size \(out.count) does not match \(tensor.shape) × \(target)")
-        }
-        if tensor.dtype == target {
-            if out.count > 0 { out.copyMemory(from: tensor.bytes) }
-            return
         }
         let count = tensor.elementCount
         if count == 0 { return }
