@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "AltCLIPImage", targets: ["AltCLIPImage"]),
         .library(name: "AltCLIPWeights", targets: ["AltCLIPWeights"]),
         .library(name: "AltCLIPTensor", targets: ["AltCLIPTensor"]),
+        .library(name: "AltCLIPHub", targets: ["AltCLIPHub"]),
         .executable(name: "altclip", targets: ["AltCLIPCommand"]),
     ],
     dependencies: [
@@ -34,6 +35,9 @@ let package = Package(
         .target(name: "AltCLIPTensor", dependencies: ["CDNNL", "COpenBLAS"], swiftSettings: optimize),
         // Checkpoint readers: safetensors and PyTorch zip/pickle, one WeightStore API. Foundation only.
         .target(name: "AltCLIPWeights", swiftSettings: optimize),
+        // Hugging Face Hub access: `ORG/NAME[@REVISION]` to a local snapshot folder in huggingface_hub's
+        // cache layout (download, resume, verification). Foundation (+FoundationNetworking) only.
+        .target(name: "AltCLIPHub", swiftSettings: optimize),
         // XLM-R SentencePiece Unigram tokenizer. Foundation only.
         .target(name: "AltCLIPTokenizer", swiftSettings: optimize),
         // Image decoding and CLIPImageProcessor (Pillow-exact resampling). No tensor core.
@@ -51,6 +55,7 @@ let package = Package(
 
         .testTarget(name: "AltCLIPTensorTests", dependencies: ["AltCLIPTensor"]),
         .testTarget(name: "AltCLIPWeightsTests", dependencies: ["AltCLIPWeights"]),
+        .testTarget(name: "AltCLIPHubTests", dependencies: ["AltCLIPHub"]),
         .testTarget(name: "AltCLIPTokenizerTests", dependencies: ["AltCLIPTokenizer"]),
         .testTarget(name: "AltCLIPImageTests", dependencies: ["AltCLIPImage"]),
         .testTarget(name: "AltCLIPTests", dependencies: ["AltCLIP", "AltCLIPTensor", "AltCLIPWeights"]),

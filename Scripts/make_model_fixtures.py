@@ -124,6 +124,42 @@ FIXTURES_5X = [
         "batch": 1, "seq_len": 6, "lengths": [6],
         "standalone": True,
     },
+    # The published variants, shrunk: same shape relations, same activations, hub checkpoint layout.
+    {
+        "name": "altclip-m9-shaped",
+        "covers": [
+            "BAAI/AltCLIP-m9 shape: as BAAI/AltCLIP (text gelu, vision quick_gelu, projection_dim equal to "
+            "text project_dim, vision wider than the projection) with another vocabulary size",
+            "hub key layout and published-style config.json (_name_or_path openai/clip-vit-large-patch14)",
+        ],
+        "text": dict(vocab_size=83, hidden_size=20, num_hidden_layers=2, num_attention_heads=4,
+                     intermediate_size=27, max_position_embeddings=16, hidden_act="gelu",
+                     layer_norm_eps=1e-5, project_dim=14, type_vocab_size=1),
+        "vision": dict(hidden_size=22, intermediate_size=31, num_hidden_layers=2, num_attention_heads=2,
+                       image_size=8, patch_size=4, hidden_act="quick_gelu", layer_norm_eps=1e-5,
+                       projection_dim=14),
+        "top": dict(projection_dim=14, logit_scale_init_value=2.6592),
+        "batch": 2, "seq_len": 7, "lengths": [7, 4],
+        "hub_layout": True, "name_or_path": "openai/clip-vit-large-patch14",
+    },
+    {
+        "name": "altclip-m18-shaped",
+        "covers": [
+            "BAAI/AltCLIP-m18 shape: projection_dim (16, m18: 1024) differs from text project_dim (12, m18: 768); "
+            "vision tower wider than both (24, m18: ViT-H 1280) with more layers than the text tower and "
+            "hidden_act gelu (erf); text gelu",
+            "hub key layout and published-style config.json",
+        ],
+        "text": dict(vocab_size=59, hidden_size=20, num_hidden_layers=1, num_attention_heads=4,
+                     intermediate_size=27, max_position_embeddings=16, hidden_act="gelu",
+                     layer_norm_eps=1e-5, project_dim=12, type_vocab_size=1),
+        "vision": dict(hidden_size=24, intermediate_size=37, num_hidden_layers=3, num_attention_heads=4,
+                       image_size=8, patch_size=4, hidden_act="gelu", layer_norm_eps=1e-5,
+                       projection_dim=16),
+        "top": dict(projection_dim=16, logit_scale_init_value=2.6592),
+        "batch": 2, "seq_len": 7, "lengths": [7, 5],
+        "hub_layout": True,
+    },
 ]
 
 FIXTURES_4X = [
@@ -298,7 +334,7 @@ def published_style_config(config_path, fx):
     cfg["torch_dtype"] = "float32"
     cfg["transformers_version"] = "4.26.0.dev0"
     cfg["_commit_hash"] = "4d06f38b304fc2a331d9f3eab77a542afafc4ffb"
-    cfg["_name_or_path"] = "BAAI/AltCLIP"
+    cfg["_name_or_path"] = fx.get("name_or_path", "BAAI/AltCLIP")
     cfg["direct_kd"] = False
     cfg["num_layers"] = 3
     generic = {  # keys transformers 4.2x serialised in every sub-config

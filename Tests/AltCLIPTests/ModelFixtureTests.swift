@@ -13,6 +13,8 @@ struct ModelFixtureTests {
         "gelunew-relu-types": ("gelu_new", "relu"),
         "relu-gelu-pad3": ("relu", "gelu"),
         "quickgelu-gelunew-standalone": ("quick_gelu", "gelu_new"),
+        "altclip-m9-shaped": ("gelu", "quick_gelu"),
+        "altclip-m18-shaped": ("gelu", "gelu"),
         "text-relative-key": ("gelu", nil),
         "text-relative-key-query": ("gelu_new", nil),
     ]
@@ -53,6 +55,20 @@ struct ModelFixtureTests {
         for name in outputs.names {
             #expect(try outputs.dtype(name) == (name.hasSuffix("position_ids") ? "I64" : "F32"), "\(name)")
         }
+    }
+
+    /// The variant fixtures keep the shape relations of the published checkpoints they stand for
+    /// (REFERENCE-NOTES §2.2, §2.3), so a loader that assumed BAAI/AltCLIP's relations would fail on them.
+    @Test func variantFixturesHavePublishedShapeRelations() throws {
+        let m9 = try AltCLIPConfig(contentsOf: ModelFixture.root.appendingPathComponent("altclip-m9-shaped"))
+        #expect(m9.projectionDim == m9.textConfig.projectDim)
+        #expect(m9.visionConfig.hiddenSize > m9.projectionDim)
+        #expect(m9.textConfig.vocabSize != 61, "a vocabulary other than the BAAI/AltCLIP-shaped fixture's")
+        let m18 = try AltCLIPConfig(contentsOf: ModelFixture.root.appendingPathComponent("altclip-m18-shaped"))
+        #expect(m18.projectionDim != m18.textConfig.projectDim)
+        #expect(m18.visionConfig.hiddenSize > m18.projectionDim && m18.projectionDim > m18.textConfig.projectDim)
+        #expect(m18.visionConfig.numHiddenLayers > m18.textConfig.numHiddenLayers)
+        #expect(m18.visionConfig.hiddenAct == "gelu" && m18.textConfig.hiddenAct == "gelu")
     }
 
     /// Every weight the config implies is present with its shape, under either vision naming; the only
