@@ -50,7 +50,7 @@ let package = Package(
         // The `altclip` command-line tool.
         .executableTarget(
             name: "AltCLIPCommand",
-            dependencies: ["AltCLIP", "AltCLIPTokenizer", "AltCLIPWeights", "AltCLIPTensor", "AltCLIPImage", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["AltCLIP", "AltCLIPTokenizer", "AltCLIPWeights", "AltCLIPTensor", "AltCLIPImage", "AltCLIPHub", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: optimize),
 
         .testTarget(name: "AltCLIPTensorTests", dependencies: ["AltCLIPTensor"]),

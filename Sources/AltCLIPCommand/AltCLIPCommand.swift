@@ -9,5 +9,5 @@ struct AltCLIPCommand: ParsableCommand {
         abstract: "AltCLIP (multilingual CLIP) in Swift: embeddings, similarity, zero-shot classification.",
         discussion: "Exit status: 0 on success, 1 on failure, 64 on a usage error.",
         subcommands: [ClassifyCommand.self, SimilarityCommand.self, EmbedCommand.self, InspectCommand.self,
-                      TokenizeCommand.self, DecodeCommand.self, PreprocessCommand.self, ForwardCommand.self])
+                      TokenizeCommand.self, DecodeCommand.self, PreprocessCommand.self, ForwardCommand.self, ConvertCommand.self])
 }

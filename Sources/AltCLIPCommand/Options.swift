@@ -1,11 +1,14 @@
+import AltCLIPHub
 import AltCLIPTensor
 import ArgumentParser
 import Foundation
 
 /// `--model` and `--threads`, shared by every subcommand that loads a model folder.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Model folder in the Hugging Face layout (config.json, weights, tokenizer, preprocessor_config.json).",
-                                            valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("""
+        Model folder in the Hugging Face layout (config.json, weights, tokenizer, preprocessor_config.json), \
+        or a hub id ORG/NAME[@REVISION] (e.g. BAAI/AltCLIP) taken from the Hugging Face cache or downloaded.
+        """, valueName: "dir|org/name"))
     var model: String = "Models/altclip-demo"
 
     @Option(name: .long, help: "Worker threads (default: all cores).")
@@ -49,14 +52,21 @@ extension ModelOptions {
         if let threads { Threading.setThreadCount(threads) }
     }
 
-    /// The model folder `--model` names. (Hub names `ORG/NAME` are resolved by the hub layer.)
+    /// The model folder `--model` names: a local folder, or `ORG/NAME[@REVISION]` found in (or
+    /// downloaded into) the Hugging Face cache.
     func resolveModel() throws -> URL {
         let url = modelURL
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw CLIError.modelNotFound(model) }
+            return url
+        }
+        // Only names shaped like a hub id go to the hub; anything else is a missing folder.
+        guard (try? ModelSpec(parsing: model)) != nil, !model.hasPrefix("/"), !model.hasPrefix(".") else {
             throw CLIError.modelNotFound(model)
         }
-        return url
+        let bar = DownloadBar()
+        return try HubClient().resolve(model) { bar.update($0) }
     }
 }
 
@@ -79,3 +89,29 @@ enum CLIError: Error, CustomStringConvertible, LocalizedError {
 
     var errorDescription: String? { description }
 }
+
+/// Download progress on stderr, one line per file, drawn only when stderr is a terminal.
+final class DownloadBar: @unchecked Sendable {
+    private let enabled = isatty(STDERR_FILENO) != 0
+    private let lock = NSLock()
+
+    func update(_ p: HubDownloadProgress) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        let total = p.totalBytes.map { String(format: "%.1f MB", Double($0) / 1e6) } ?? "?"
+        let done = String(format: "%.1f MB", Double(p.completedBytes) / 1e6)
+        switch p.phase {
+        case .started, .downloading:
+            FileHandle.standardError.write(Data("\r[\(p.fileNumber)/\(p.fileCount)] \(p.file) \(done) / \(total)   ".utf8))
+        case let .retrying(attempt, reason):
+            FileHandle.standardError.write(Data("\n  retry \(attempt): \(reason)\n".utf8))
+        case .finished:
+            FileHandle.standardError.write(Data("\r[\(p.fileNumber)/\(p.fileCount)] \(p.file) \(total) done\n".utf8))
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
