@@ -34,3 +34,7 @@ fixtures: venv
 
 clean:
 	rm -rf .build
+
+# Side-by-side benchmark with PyTorch on the full-size random checkpoint (not run by CI).
+bench: deps venv
+	$(VENV)/bin/python Scripts/bench.py

@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "AltCLIPTensor", targets: ["AltCLIPTensor"]),
         .library(name: "AltCLIPHub", targets: ["AltCLIPHub"]),
         .executable(name: "altclip", targets: ["AltCLIPCommand"]),
+        .executable(name: "altclip-bench", targets: ["AltCLIPBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -51,6 +52,12 @@ let package = Package(
         .executableTarget(
             name: "AltCLIPCommand",
             dependencies: ["AltCLIP", "AltCLIPTokenizer", "AltCLIPWeights", "AltCLIPTensor", "AltCLIPImage", "AltCLIPHub", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: optimize),
+
+        // Side-by-side benchmark driver (Scripts/bench.py); no library depends on it.
+        .executableTarget(
+            name: "AltCLIPBench",
+            dependencies: ["AltCLIP", "AltCLIPTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: optimize),
 
         .testTarget(name: "AltCLIPTensorTests", dependencies: ["AltCLIPTensor"]),

@@ -1,0 +1,68 @@
+import AltCLIP
+import AltCLIPTensor
+import ArgumentParser
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `altclip-bench`: times one tower on synthetic inputs and prints JSON (for Scripts/bench.py, which
+/// runs it side by side with PyTorch). Not part of the library.
+@main
+struct AltCLIPBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "altclip-bench",
+        abstract: "Time the image or text tower of a model folder on synthetic inputs (JSON on stdout).")
+
+    enum Tower: String, ExpressibleByArgument { case image, text }
+
+    @Option(help: "Model folder.") var model: String
+    @Option(help: "image or text.") var tower: Tower = .image
+    @Option(help: "Batch size.") var batch = 1
+    @Option(help: "Tokens per text (text tower), including <s> and </s>.") var tokens = 16
+    @Option(help: "Timed repetitions.") var repeats = 5
+    @Option(help: "Untimed warm-up runs.") var warmup = 1
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+
+    func run() throws {
+        if let threads { Threading.setThreadCount(threads) }
+        let clock = ContinuousClock()
+        var loaded: AltCLIPModel!
+        let folder = URL(fileURLWithPath: self.model)
+        let loadTime = try clock.measure { loaded = try AltCLIPModel(directory: folder) }
+        let model: AltCLIPModel = loaded
+        let forward: () throws -> Void
+        switch tower {
+        case .image:
+            let size = model.config.visionConfig.imageSize
+            var generator = SystemRandomNumberGenerator()
+            let count = batch * 3 * size * size
+            let pixels = Tensor(shape: [batch, 3, size, size],
+                                scalars: (0..<count).map { _ in Float.random(in: -2...2, using: &generator) })
+            forward = { _ = try model.getImageFeatures(pixelValues: pixels) }
+        case .text:
+            let vocab = model.config.textConfig.vocabSize
+            let ids = (0..<batch).map { row in
+                [0] + (0..<(tokens - 2)).map { (row * 7919 + $0 * 104_729) % (vocab - 10) + 5 } + [2]
+            }
+            let inputs = TextInputs(inputIds: ids, attentionMask: ids.map { $0.map { _ in 1 } })
+            forward = { _ = try model.getTextFeatures(inputs) }
+        }
+        for _ in 0..<warmup { try forward() }
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let elapsed = try clock.measure { try forward() }
+            times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let result: [String: Any] = [
+            "engine": "swift", "tower": tower.rawValue, "batch": batch, "tokens": tokens,
+            "threads": Threading.threadCount, "times": times,
+            "load_seconds": Double(loadTime.components.seconds) + Double(loadTime.components.attoseconds) * 1e-18,
+            "peak_rss_bytes": Int(usage.ru_maxrss) * 1024, "backend": GEMMBackend.current.description,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+}
