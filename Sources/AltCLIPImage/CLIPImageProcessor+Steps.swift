@@ -9,34 +9,47 @@ extension CLIPImageProcessor {
     /// Resize (Pillow) and centre crop / zero pad, kept in 8 bits: rescale and normalize act per level,
     /// so they are applied through a 256-entry table when stacking.
     func prepare(_ image: RGBImage, parallel: Bool) throws -> PreparedImage {
-        var current = image
+        var (fullHeight, fullWidth) = (image.height, image.width)
         if config.doResize, let size = config.size {
-            let target = Self.outputSize(size, height: image.height, width: image.width)
-            guard target.height > 0, target.width > 0 else {
-                throw ImageError.invalidSize(width: target.width, height: target.height)
+            (fullHeight, fullWidth) = Self.outputSize(size, height: image.height, width: image.width)
+            guard fullHeight > 0, fullWidth > 0 else {
+                throw ImageError.invalidSize(width: fullWidth, height: fullHeight)
             }
-            current = ImageResampler.resized(
-                image, width: target.width, height: target.height, filter: config.resample, parallel: parallel)
         }
-        var (h, w) = (current.height, current.width)
+        var (h, w) = (fullHeight, fullWidth)
         if config.doCenterCrop, let crop = config.cropSize { (h, w) = (crop.height, crop.width) }
         // transformers' center_crop: top = (H − h) // 2 (floor, also when negative), left likewise;
         // rows/columns outside the image are the zero padding.
-        let top = Self.floorDiv(current.height - h, 2)
-        let left = Self.floorDiv(current.width - w, 2)
+        let top = Self.floorDiv(fullHeight - h, 2)
+        let left = Self.floorDiv(fullWidth - w, 2)
+        // Only the part of the resized image that survives the crop is computed (pixel for pixel the
+        // same as resizing everything and cropping afterwards).
+        let rows = max(top, 0)..<min(top + h, fullHeight)
+        let columns = max(left, 0)..<min(left + w, fullWidth)
+        guard !rows.isEmpty, !columns.isEmpty else {
+            return PreparedImage(height: h, width: w, chw: [UInt8](repeating: 0, count: 3 * h * w))
+        }
+        var region = image
+        if config.doResize {
+            region = ImageResampler.resized(
+                image, width: fullWidth, height: fullHeight, filter: config.resample, rows: rows, columns: columns,
+                parallel: parallel)
+        } else {
+            region = ImageResampler.crop(image, rows: rows, columns: columns)
+        }
+        // region pixel (ry, rx) is output pixel (rows.lowerBound − top + ry, columns.lowerBound − left + rx).
         let plane = h * w
+        let oy = rows.lowerBound - top, ox = columns.lowerBound - left
         let chw = [UInt8](unsafeUninitializedCapacity: 3 * plane) { out, initialized in
             out.initialize(repeating: 0)
-            current.pixels.withUnsafeBufferPointer { src in
-                let x0 = max(0, -left), x1 = min(w, current.width - left)
-                for y in 0..<h {
-                    let sy = top + y
-                    guard sy >= 0, sy < current.height, x0 < x1 else { continue }
-                    let row = (sy * current.width + left) * 3
-                    for x in x0..<x1 {
-                        out[y * w + x] = src[row + x * 3]
-                        out[plane + y * w + x] = src[row + x * 3 + 1]
-                        out[2 * plane + y * w + x] = src[row + x * 3 + 2]
+            region.pixels.withUnsafeBufferPointer { src in
+                for ry in 0..<region.height {
+                    let row = ry * region.width * 3
+                    let o = (oy + ry) * w + ox
+                    for rx in 0..<region.width {
+                        out[o + rx] = src[row + rx * 3]
+                        out[plane + o + rx] = src[row + rx * 3 + 1]
+                        out[2 * plane + o + rx] = src[row + rx * 3 + 2]
                     }
                 }
             }
