@@ -34,7 +34,7 @@ public struct CLIPImageProcessor: Sendable {
     /// `{height, width}` size is configured).
     public func preprocess(_ images: [RGBImage]) throws -> PixelValues {
         if let size = fixedOutputSize {
-            return try preprocessFixed(count: images.count, size: size) { i, parallel in images[i] }
+            return try preprocessFixed(count: images.count, size: size) { images[$0] }
         }
         let prepared = ResultSlots<PreparedImage>(count: images.count)
         let inner = images.count < Parallel.coreCount
@@ -52,8 +52,8 @@ public struct CLIPImageProcessor: Sendable {
     /// Decodes and preprocesses files on all cores, failing on the first bad file.
     public func preprocess(contentsOf urls: [URL], options: DecodeOptions = .processor) throws -> PixelValues {
         if let size = fixedOutputSize {
-            return try preprocessFixed(count: urls.count, size: size) { i, _ in
-                try ImageDecoder.decode(contentsOf: urls[i], options: options)
+            return try preprocessFixed(count: urls.count, size: size) {
+                try ImageDecoder.decode(contentsOf: urls[$0], options: options)
             }
         }
         return try stack(prepareFiles(urls, options: options).map { try $0.get() })
@@ -87,7 +87,7 @@ public struct CLIPImageProcessor: Sendable {
     /// The batch path when the config fixes the output size: every image is written straight into its
     /// slot of one output buffer, in parallel, with no intermediate 8-bit copy.
     private func preprocessFixed(
-        count: Int, size: (height: Int, width: Int), image: (Int, Bool) throws -> RGBImage
+        count: Int, size: (height: Int, width: Int), image: (Int) throws -> RGBImage
     ) throws -> PixelValues {
         let perImage = 3 * size.height * size.width
         let errors = ResultSlots<Bool>(count: count)
@@ -96,7 +96,7 @@ public struct CLIPImageProcessor: Sendable {
             let base = out.baseAddress!
             DispatchQueue.concurrentPerform(iterations: count) { i in
                 errors.set(i, Result {
-                    let region = try cropRegion(try image(i, inner), parallel: inner)
+                    let region = try cropRegion(try image(i), parallel: inner)
                     guard region.height <= size.height, region.width <= size.width else {
                         throw ImageError.invalidConfigValue(
                             file: "preprocessor config", key: "pad_size",

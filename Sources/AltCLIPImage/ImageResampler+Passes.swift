@@ -32,7 +32,9 @@ extension ImageResampler {
                     let floatStride = lanes + 1
                     let floats = UnsafeMutablePointer<Float>.allocate(capacity: usedColumns * floatStride + 4)
                     let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: usedColumns * lanes)
-                    let rowFloats = UnsafeMutablePointer<Float>.allocate(capacity: usedColumns * 3 + 16)
+                    // The block's rows as floats, one after another (read back as 16 sequential streams).
+                    let rowLength = usedColumns * 3 + 16
+                    let rowFloats = UnsafeMutablePointer<Float>.allocate(capacity: block * rowLength)
                     let column = UnsafeMutablePointer<UInt8>.allocate(capacity: lanes)
                     let acc = UnsafeMutablePointer<Int32>.allocate(capacity: lanes)
                     defer {
@@ -42,24 +44,31 @@ extension ImageResampler {
                         column.deallocate()
                         acc.deallocate()
                     }
-                    rowFloats.initialize(repeating: 0, count: usedColumns * 3 + 16)
+                    rowFloats.initialize(repeating: 0, count: block * rowLength)
                     for b in chunk {
                         let y0 = b * block
                         let n = min(block, outRows - y0)
                         let width = n * 3
-                        for r in 0..<n {
-                            let line = inBase + (rows.lowerBound + y0 + r) * inRowBytes + firstColumn * 3
-                            if w.high != nil {
-                                // floats[(x − firstColumn) * floatStride + r * 3 + ch] = input[y0 + r][x][ch]
-                                convertRow(line, count: usedColumns * 3, to: rowFloats)
-                                let dst = UnsafeMutableRawPointer(floats + r * 3)
-                                let src = UnsafeRawPointer(rowFloats)
-                                for x in 0..<usedColumns {
+                        if w.high != nil {
+                            for r in 0..<n {
+                                let line = inBase + (rows.lowerBound + y0 + r) * inRowBytes + firstColumn * 3
+                                convertRow(line, count: usedColumns * 3, to: rowFloats + r * rowLength)
+                            }
+                            // floats[(x − firstColumn) * floatStride + r * 3 + ch] = input[y0 + r][x][ch],
+                            // written sequentially; the fourth float of each move lands in the next slot.
+                            let src = UnsafeRawPointer(rowFloats)
+                            var dst = UnsafeMutableRawPointer(floats)
+                            for x in 0..<usedColumns {
+                                for r in 0..<n {
                                     dst.storeBytes(
-                                        of: src.loadUnaligned(fromByteOffset: x * 12, as: SIMD4<Float>.self),
-                                        toByteOffset: x * floatStride * 4, as: SIMD4<Float>.self)
+                                        of: src.loadUnaligned(fromByteOffset: (r * rowLength + x * 3) * 4, as: SIMD4<Float>.self),
+                                        toByteOffset: r * 12, as: SIMD4<Float>.self)
                                 }
-                            } else {
+                                dst += floatStride * 4
+                            }
+                        } else {
+                            for r in 0..<n {
+                                let line = inBase + (rows.lowerBound + y0 + r) * inRowBytes + firstColumn * 3
                                 var dst = bytes + r * 3
                                 for x in 0..<usedColumns {
                                     dst[0] = line[x * 3]
