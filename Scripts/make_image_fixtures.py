@@ -684,7 +684,8 @@ def main():
     pipe_tensors, pipe_meta = {}, {}
     run_pipeline(cfg_root, src, pipe_tensors, pipe_meta)
 
-    metadata = {"generator": "Scripts/make_image_fixtures.py", "seed": str(SEED)}
+    # One metadata key only: safetensors writes the metadata map in hash order, which varies per run.
+    metadata = {"generator": f"Scripts/make_image_fixtures.py seed={SEED}"}
     save_file({k: np.ascontiguousarray(v) for k, v in decoded.items()}, os.path.join(ROOT, "decoded.safetensors"), metadata)
     save_file({k: np.ascontiguousarray(v) for k, v in resize_tensors.items()}, os.path.join(ROOT, "resize.safetensors"), metadata)
     save_file({k: np.ascontiguousarray(v) for k, v in pipe_tensors.items()}, os.path.join(ROOT, "pipeline.safetensors"), metadata)

@@ -5,44 +5,111 @@ struct PreparedImage: Sendable {
     let chw: [UInt8]
 }
 
+/// The part of the resized image that survives the centre crop, and where it lands in the output.
+struct CroppedRegion {
+    /// Output size (the crop size, or the resized size without cropping).
+    let height: Int
+    let width: Int
+    /// Resized pixels inside the output; `nil` when the crop lies entirely in the padding.
+    let pixels: RGBImage?
+    /// Output row / column of `pixels`' first pixel.
+    let top: Int
+    let left: Int
+}
+
 extension CLIPImageProcessor {
-    /// Resize (Pillow) and centre crop / zero pad, kept in 8 bits: rescale and normalize act per level,
-    /// so they are applied through a 256-entry table when stacking.
-    func prepare(_ image: RGBImage, parallel: Bool) throws -> PreparedImage {
-        var current = image
+    /// The `(height, width)` every image of a batch ends up with when the config fixes it (centre crop,
+    /// `do_pad`, or an exact `{height, width}` resize), else `nil`.
+    var fixedOutputSize: (height: Int, width: Int)? {
+        if config.doPad, let pad = config.padSize { return pad }
+        if config.doCenterCrop, let crop = config.cropSize { return crop }
+        if config.doResize, case .heightWidth(let h, let w)? = config.size { return (h, w) }
+        return nil
+    }
+
+    /// Resize (Pillow) then centre crop, computing only the resized pixels the crop keeps (pixel for
+    /// pixel what resizing everything and cropping afterwards gives).
+    func cropRegion(_ image: RGBImage, parallel: Bool) throws -> CroppedRegion {
+        var (fullHeight, fullWidth) = (image.height, image.width)
         if config.doResize, let size = config.size {
-            let target = Self.outputSize(size, height: image.height, width: image.width)
-            guard target.height > 0, target.width > 0 else {
-                throw ImageError.invalidSize(width: target.width, height: target.height)
+            (fullHeight, fullWidth) = Self.outputSize(size, height: image.height, width: image.width)
+            guard fullHeight > 0, fullWidth > 0 else {
+                throw ImageError.invalidSize(width: fullWidth, height: fullHeight)
             }
-            current = ImageResampler.resized(
-                image, width: target.width, height: target.height, filter: config.resample, parallel: parallel)
         }
-        var (h, w) = (current.height, current.width)
+        var (h, w) = (fullHeight, fullWidth)
         if config.doCenterCrop, let crop = config.cropSize { (h, w) = (crop.height, crop.width) }
         // transformers' center_crop: top = (H − h) // 2 (floor, also when negative), left likewise;
         // rows/columns outside the image are the zero padding.
-        let top = Self.floorDiv(current.height - h, 2)
-        let left = Self.floorDiv(current.width - w, 2)
+        let top = Self.floorDiv(fullHeight - h, 2)
+        let left = Self.floorDiv(fullWidth - w, 2)
+        let rows = max(top, 0)..<min(top + h, fullHeight)
+        let columns = max(left, 0)..<min(left + w, fullWidth)
+        guard !rows.isEmpty, !columns.isEmpty else {
+            return CroppedRegion(height: h, width: w, pixels: nil, top: 0, left: 0)
+        }
+        let pixels = config.doResize
+            ? ImageResampler.resized(
+                image, width: fullWidth, height: fullHeight, filter: config.resample, rows: rows, columns: columns,
+                parallel: parallel)
+            : ImageResampler.crop(image, rows: rows, columns: columns)
+        return CroppedRegion(height: h, width: w, pixels: pixels, top: rows.lowerBound - top, left: columns.lowerBound - left)
+    }
+
+    /// The region as 8-bit CHW (zero padding included), for batches whose sizes are only known later.
+    func prepare(_ image: RGBImage, parallel: Bool) throws -> PreparedImage {
+        let region = try cropRegion(image, parallel: parallel)
+        let (h, w) = (region.height, region.width)
         let plane = h * w
         let chw = [UInt8](unsafeUninitializedCapacity: 3 * plane) { out, initialized in
             out.initialize(repeating: 0)
-            current.pixels.withUnsafeBufferPointer { src in
-                let x0 = max(0, -left), x1 = min(w, current.width - left)
-                for y in 0..<h {
-                    let sy = top + y
-                    guard sy >= 0, sy < current.height, x0 < x1 else { continue }
-                    let row = (sy * current.width + left) * 3
-                    for x in x0..<x1 {
-                        out[y * w + x] = src[row + x * 3]
-                        out[plane + y * w + x] = src[row + x * 3 + 1]
-                        out[2 * plane + y * w + x] = src[row + x * 3 + 2]
+            if let pixels = region.pixels {
+                pixels.pixels.withUnsafeBufferPointer { src in
+                    for ry in 0..<pixels.height {
+                        let row = ry * pixels.width * 3
+                        let o = (region.top + ry) * w + region.left
+                        for rx in 0..<pixels.width {
+                            out[o + rx] = src[row + rx * 3]
+                            out[plane + o + rx] = src[row + rx * 3 + 1]
+                            out[2 * plane + o + rx] = src[row + rx * 3 + 2]
+                        }
                     }
                 }
             }
             initialized = 3 * plane
         }
         return PreparedImage(height: h, width: w, chw: chw)
+    }
+
+    /// Writes the region's final values straight into one image slot (`3 × height × width` floats,
+    /// `height × width` ≥ the region's output size; the rest of the slot is `do_pad`'s zeros): the
+    /// 8-bit padding of the crop maps through the level table like any other level.
+    func write(_ region: CroppedRegion, into out: UnsafeMutablePointer<Float>, height: Int, width: Int) {
+        let plane = height * width
+        lookup.withUnsafeBufferPointer { table in
+            for c in 0..<3 {
+                let t = table.baseAddress! + c * 256
+                let zero = t[0]
+                let channel = out + c * plane
+                for y in 0..<height {
+                    let row = channel + y * width
+                    if y < region.height {
+                        for x in 0..<region.width { row[x] = zero }
+                        for x in region.width..<width { row[x] = 0 }
+                    } else {
+                        for x in 0..<width { row[x] = 0 }
+                    }
+                }
+                guard let pixels = region.pixels else { continue }
+                pixels.pixels.withUnsafeBufferPointer { src in
+                    for ry in 0..<pixels.height {
+                        let row = channel + (region.top + ry) * width + region.left
+                        let from = src.baseAddress! + ry * pixels.width * 3 + c
+                        for rx in 0..<pixels.width { row[rx] = t[Int(from[rx * 3])] }
+                    }
+                }
+            }
+        }
     }
 
     /// Rescale/normalize through the level table, then the optional `do_pad` (zeros after

@@ -15,20 +15,29 @@ public struct CLIPImageProcessorConfig: Sendable, Equatable {
         case heightWidth(height: Int, width: Int)
     }
 
+    /// `do_resize`: resize with Pillow before cropping.
     public var doResize: Bool = true
-    /// `nil` only when `doResize` is false and the file gave no usable size.
+    /// `size`; `nil` only when `doResize` is false and the file gave no usable size.
     public var size: Size? = .shortestEdge(224)
+    /// `resample`: the Pillow filter code.
     public var resample: ResamplingFilter = .bicubic
+    /// `do_center_crop`.
     public var doCenterCrop: Bool = true
-    /// `(height, width)`.
+    /// `crop_size` as `(height, width)`; a crop larger than the image pads with zeros (before normalization).
     public var cropSize: (height: Int, width: Int)? = (224, 224)
+    /// `do_rescale`: multiply by `rescaleFactor` (in float64, then cast to float32).
     public var doRescale: Bool = true
+    /// `rescale_factor`.
     public var rescaleFactor: Double = 1.0 / 255.0
+    /// `do_normalize`: `(x − mean) / std` per channel, in float32.
     public var doNormalize: Bool = true
+    /// `image_mean` (a single number in the file is used for all three channels).
     public var imageMean: [Double] = [0.48145466, 0.4578275, 0.40821073]
+    /// `image_std` (a single number in the file is used for all three channels).
     public var imageStd: [Double] = [0.26862954, 0.26130258, 0.27577711]
-    /// Accepted for completeness; decoded images are always RGB already.
+    /// `do_convert_rgb`: accepted for completeness; ``RGBImage`` inputs are RGB already.
     public var doConvertRgb: Bool = true
+    /// `do_pad`: pad each image to `padSize` after normalization.
     public var doPad: Bool = false
     /// `(height, width)` each image is padded to (bottom/right, zeros after normalization).
     public var padSize: (height: Int, width: Int)?

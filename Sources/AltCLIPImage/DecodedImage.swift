@@ -16,6 +16,10 @@ struct DecodedImage {
 
     /// transformers' `convert_to_rgb` (composite onto white) or Pillow's `convert("RGB")` (discard).
     func rgb(alpha: DecodeOptions.AlphaHandling) -> RGBImage {
+        if channels == 3, colorKey == nil || alpha == .discard {
+            let image = RGBImage(uncheckedWidth: width, height: height, pixels: samples)
+            return orientation == 1 ? image : ExifOrientation.apply(orientation, to: image)
+        }
         let n = width * height
         let composite = alpha == .compositeOnWhite
         let key = colorKey.map { (UInt8($0.red & 0xFF), UInt8($0.green & 0xFF), UInt8($0.blue & 0xFF)) }

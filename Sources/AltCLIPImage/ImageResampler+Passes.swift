@@ -1,155 +1,168 @@
+/// Interleaved RGB samples between passes (`UInt8`, or `Float` holding the same 0...255 integers).
+struct SampleImage<Sample: ResampleSample> {
+    let width: Int
+    let height: Int
+    let samples: [Sample]
+}
+
 extension ImageResampler {
-    /// Rounding bias and clamp of Pillow's 8-bit passes: `clip8(ss) = clamp(ss >> 22, 0, 255)` with
-    /// `ss` starting at `1 << 21`.
-    @inline(__always)
-    private static func clip8(_ ss: Int32) -> UInt8 {
-        let v = ss >> ResampleCoefficients.precisionBits
-        return v <= 0 ? 0 : (v >= 255 ? 255 : UInt8(truncatingIfNeeded: v))
-    }
-
-    private static let bias: Int32 = 1 << (ResampleCoefficients.precisionBits - 1)
-
-    /// Horizontal pass over input rows `rows`, producing `rows.count` rows of `outWidth` pixels.
-    static func horizontalPass(
-        _ image: RGBImage, rows: Range<Int>, coefficients c: ResampleCoefficients, outWidth: Int,
-        parallel: Bool
-    ) -> RGBImage {
+    /// Horizontal pass: input rows `rows` of `image`, output columns `columns` of the full-width result.
+    /// `columnShift` is the input column the image data starts at (coefficients index the full input).
+    /// Rows are handled in blocks of 16 transposed into a small buffer, so each output column is a
+    /// contiguous combination of rows, like the vertical pass.
+    static func horizontalPass<Out: ResampleSample>(
+        _ image: RGBImage, rows: Range<Int>, columnShift: Int, columns: Range<Int>,
+        coefficients c: ResampleCoefficients, parallel: Bool, as: Out.Type
+    ) -> SampleImage<Out> {
         let inRowBytes = image.width * 3
-        let outRowBytes = outWidth * 3
+        let outRowSamples = columns.count * 3
         let outRows = rows.count
-        let kernelSize = c.kernelSize
-        let pixels = [UInt8](unsafeUninitializedCapacity: outRows * outRowBytes) { out, initialized in
-            image.pixels.withUnsafeBufferPointer { input in
-                c.weights.withUnsafeBufferPointer { weights in
-                    c.start.withUnsafeBufferPointer { start in
-                        c.count.withUnsafeBufferPointer { count in
-                            let inBase = input.baseAddress!
-                            let outBase = out.baseAddress!
-                            let w = weights.baseAddress!
-                            let cost = outWidth * kernelSize * 3
-                            Parallel.forEachChunk(outRows, costPerItem: cost, enabled: parallel) { chunk in
-                                for y in chunk {
-                                    let line = inBase + (rows.lowerBound + y) * inRowBytes
-                                    let dst = outBase + y * outRowBytes
-                                    for xx in 0..<outWidth {
-                                        let k = w + xx * kernelSize
-                                        var p = line + start[xx] * 3
-                                        var s0 = bias, s1 = bias, s2 = bias
-                                        for i in 0..<count[xx] {
-                                            let kv = k[i]
-                                            s0 &+= Int32(p[0]) &* kv
-                                            s1 &+= Int32(p[1]) &* kv
-                                            s2 &+= Int32(p[2]) &* kv
-                                            p += 3
-                                        }
-                                        dst[xx * 3] = clip8(s0)
-                                        dst[xx * 3 + 1] = clip8(s1)
-                                        dst[xx * 3 + 2] = clip8(s2)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            initialized = outRows * outRowBytes
-        }
-        return RGBImage(uncheckedWidth: outWidth, height: outRows, pixels: pixels)
-    }
-
-    /// Vertical pass producing `outHeight` rows; coefficient row indices are shifted down by `rowShift`
-    /// (the first input row the preceding horizontal pass kept).
-    static func verticalPass(
-        _ image: RGBImage, rowShift: Int, coefficients c: ResampleCoefficients, outHeight: Int,
-        parallel: Bool
-    ) -> RGBImage {
-        let rowBytes = image.width * 3
-        let kernelSize = c.kernelSize
-        let pixels = [UInt8](unsafeUninitializedCapacity: outHeight * rowBytes) { out, initialized in
-            image.pixels.withUnsafeBufferPointer { input in
-                c.weights.withUnsafeBufferPointer { weights in
-                    let inBase = input.baseAddress!
-                    let outBase = out.baseAddress!
-                    let w = weights.baseAddress!
-                    let cost = rowBytes * kernelSize
-                    Parallel.forEachChunk(outHeight, costPerItem: cost, enabled: parallel) { chunk in
-                        let acc = UnsafeMutablePointer<Int32>.allocate(capacity: rowBytes)
-                        defer { acc.deallocate() }
-                        for yy in chunk {
-                            acc.initialize(repeating: bias, count: rowBytes)
-                            let k = w + yy * kernelSize
-                            let first = c.start[yy] - rowShift
-                            for i in 0..<c.count[yy] {
-                                let kv = k[i]
-                                let src = inBase + (first + i) * rowBytes
-                                for x in 0..<rowBytes {
-                                    acc[x] &+= Int32(src[x]) &* kv
-                                }
-                            }
-                            let dst = outBase + yy * rowBytes
-                            for x in 0..<rowBytes {
-                                dst[x] = clip8(acc[x])
-                            }
-                        }
-                    }
-                }
-            }
-            initialized = outHeight * rowBytes
-        }
-        return RGBImage(uncheckedWidth: image.width, height: outHeight, pixels: pixels)
-    }
-
-    /// Pillow's NEAREST resize: `ImagingScaleAffine` walking the source with accumulated double steps
-    /// (`xo += a[0]`), truncating to pick the pixel; positions outside the source stay black.
-    static func nearest(_ image: RGBImage, width: Int, height: Int, parallel: Bool) -> RGBImage {
-        let sx = Double(Float(image.width)) / Double(width)
-        let sy = Double(Float(image.height)) / Double(height)
-        var xIndex = [Int](repeating: -1, count: width)
-        var xo = 0.0 + sx * 0.5
-        for x in 0..<width {
-            let xin = xo < 0.0 ? -1 : Int(xo)
-            if xin >= 0 && xin < image.width { xIndex[x] = xin }
-            xo += sx
-        }
-        var yIndex = [Int](repeating: -1, count: height)
-        var yo = 0.0 + sy * 0.5
-        for y in 0..<height {
-            let yin = yo < 0.0 ? -1 : Int(yo)
-            if yin >= 0 && yin < image.height { yIndex[y] = yin }
-            yo += sy
-        }
-        let inRowBytes = image.width * 3
-        let outRowBytes = width * 3
-        let pixels = [UInt8](unsafeUninitializedCapacity: height * outRowBytes) { out, initialized in
-            image.pixels.withUnsafeBufferPointer { input in
+        let block = 16
+        let blocks = (outRows + block - 1) / block
+        // Only the input columns some output column reads are transposed.
+        let firstColumn = c.start[columns.lowerBound] - columnShift
+        let usedColumns = c.start[columns.upperBound - 1] + c.count[columns.upperBound - 1] - columnShift - firstColumn
+        let samples = [Out](unsafeUninitializedCapacity: outRows * outRowSamples) { out, initialized in
+            image.pixels.withUnsafeBufferPointer { input in withWeights(c) { w in
                 let inBase = input.baseAddress!
                 let outBase = out.baseAddress!
-                Parallel.forEachChunk(height, costPerItem: outRowBytes, enabled: parallel) { chunk in
-                    for y in chunk {
-                        let dst = outBase + y * outRowBytes
-                        let yi = yIndex[y]
-                        guard yi >= 0 else {
-                            dst.initialize(repeating: 0, count: outRowBytes)
-                            continue
+                Parallel.forEachChunk(blocks, costPerItem: block * outRowSamples * c.kernelSize, enabled: parallel) { chunk in
+                    let lanes = block * 3
+                    // One spare float per column lets each pixel move as a single 4-float store.
+                    let floatStride = lanes + 1
+                    let floats = UnsafeMutablePointer<Float>.allocate(capacity: usedColumns * floatStride + 4)
+                    let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: usedColumns * lanes)
+                    // The block's rows as floats, one after another (read back as 16 sequential streams).
+                    let rowLength = usedColumns * 3 + 16
+                    let rowFloats = UnsafeMutablePointer<Float>.allocate(capacity: block * rowLength)
+                    let column = UnsafeMutablePointer<UInt8>.allocate(capacity: lanes)
+                    let acc = UnsafeMutablePointer<Int32>.allocate(capacity: lanes)
+                    defer {
+                        floats.deallocate()
+                        bytes.deallocate()
+                        rowFloats.deallocate()
+                        column.deallocate()
+                        acc.deallocate()
+                    }
+                    rowFloats.initialize(repeating: 0, count: block * rowLength)
+                    for b in chunk {
+                        let y0 = b * block
+                        let n = min(block, outRows - y0)
+                        let width = n * 3
+                        if w.high != nil {
+                            for r in 0..<n {
+                                let line = inBase + (rows.lowerBound + y0 + r) * inRowBytes + firstColumn * 3
+                                convertRow(line, count: usedColumns * 3, to: rowFloats + r * rowLength)
+                            }
+                            // floats[(x − firstColumn) * floatStride + r * 3 + ch] = input[y0 + r][x][ch],
+                            // written sequentially; the fourth float of each move lands in the next slot.
+                            let src = UnsafeRawPointer(rowFloats)
+                            var dst = UnsafeMutableRawPointer(floats)
+                            for x in 0..<usedColumns {
+                                for r in 0..<n {
+                                    dst.storeBytes(
+                                        of: src.loadUnaligned(fromByteOffset: (r * rowLength + x * 3) * 4, as: SIMD4<Float>.self),
+                                        toByteOffset: r * 12, as: SIMD4<Float>.self)
+                                }
+                                dst += floatStride * 4
+                            }
+                        } else {
+                            for r in 0..<n {
+                                let line = inBase + (rows.lowerBound + y0 + r) * inRowBytes + firstColumn * 3
+                                var dst = bytes + r * 3
+                                for x in 0..<usedColumns {
+                                    dst[0] = line[x * 3]
+                                    dst[1] = line[x * 3 + 1]
+                                    dst[2] = line[x * 3 + 2]
+                                    dst += width
+                                }
+                            }
                         }
-                        let line = inBase + yi * inRowBytes
-                        for x in 0..<width {
-                            let xi = xIndex[x]
-                            if xi >= 0 {
-                                dst[x * 3] = line[xi * 3]
-                                dst[x * 3 + 1] = line[xi * 3 + 1]
-                                dst[x * 3 + 2] = line[xi * 3 + 2]
+                        for (j, xx) in columns.enumerated() {
+                            let first = w.start[xx] - columnShift - firstColumn
+                            if let high = w.high, let low = w.low {
+                                combine(
+                                    UnsafePointer(floats + first * floatStride), stride: floatStride,
+                                    high: high + xx * w.kernelSize, low: low + xx * w.kernelSize, shift: w.shift,
+                                    count: w.count[xx], length: width, out: column)
                             } else {
-                                dst[x * 3] = 0
-                                dst[x * 3 + 1] = 0
-                                dst[x * 3 + 2] = 0
+                                combineExact(
+                                    bytes + first * width, stride: width, count: w.count[xx],
+                                    weights: w.exact + xx * w.kernelSize, length: width, acc: acc, out: column)
+                            }
+                            for r in 0..<n {
+                                let dst = outBase + (y0 + r) * outRowSamples + j * 3
+                                Out.store(column[r * 3], dst)
+                                Out.store(column[r * 3 + 1], dst + 1)
+                                Out.store(column[r * 3 + 2], dst + 2)
                             }
                         }
                     }
                 }
-            }
-            initialized = height * outRowBytes
+            } }
+            initialized = outRows * outRowSamples
         }
-        return RGBImage(uncheckedWidth: width, height: height, pixels: pixels)
+        return SampleImage(width: columns.count, height: outRows, samples: samples)
     }
+
+    /// Vertical pass: output rows `outRows` of the full-height result, over input columns `columns` of
+    /// `image`. `rowShift` is the input row the image data starts at.
+    static func verticalPass<In: ResampleSample>(
+        _ image: SampleImage<In>, rowShift: Int, outRows: Range<Int>, columns: Range<Int>,
+        coefficients c: ResampleCoefficients, parallel: Bool
+    ) -> RGBImage {
+        let inRowSamples = image.width * 3
+        let rowBytes = columns.count * 3
+        let outHeight = outRows.count
+        let pixels = [UInt8](unsafeUninitializedCapacity: outHeight * rowBytes) { out, initialized in
+            image.samples.withUnsafeBufferPointer { input in withWeights(c) { w in
+                let inBase = input.baseAddress! + columns.lowerBound * 3
+                let outBase = out.baseAddress!
+                Parallel.forEachChunk(outHeight, costPerItem: rowBytes * c.kernelSize, enabled: parallel) { chunk in
+                    let acc = UnsafeMutablePointer<Int32>.allocate(capacity: rowBytes)
+                    defer { acc.deallocate() }
+                    for j in chunk {
+                        let yy = outRows.lowerBound + j
+                        let src = inBase + (w.start[yy] - rowShift) * inRowSamples
+                        if let high = w.high, let low = w.low {
+                            combine(
+                                src, stride: inRowSamples, high: high + yy * w.kernelSize, low: low + yy * w.kernelSize,
+                                shift: w.shift, count: w.count[yy], length: rowBytes, out: outBase + j * rowBytes)
+                        } else {
+                            // Only byte samples reach this path (the float form is used only with a split).
+                            combineExact(
+                                UnsafeRawPointer(src).assumingMemoryBound(to: UInt8.self), stride: inRowSamples,
+                                count: w.count[yy], weights: w.exact + yy * w.kernelSize, length: rowBytes, acc: acc,
+                                out: outBase + j * rowBytes)
+                        }
+                    }
+                }
+            } }
+            initialized = outHeight * rowBytes
+        }
+        return RGBImage(uncheckedWidth: columns.count, height: outHeight, pixels: pixels)
+    }
+
+    /// Bytes to floats, sixteen at a time.
+    @inline(__always)
+    private static func convertRow(_ line: UnsafePointer<UInt8>, count: Int, to out: UnsafeMutablePointer<Float>) {
+        var i = 0
+        while i + 16 <= count {
+            UnsafeMutableRawPointer(out + i).storeBytes(of: UInt8.lanes(line + i), as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count {
+            out[i] = Float(line[i])
+            i += 1
+        }
+    }
+}
+
+extension RGBImage {
+    /// The image as pass input.
+    var samples: SampleImage<UInt8> { SampleImage(width: width, height: height, samples: pixels) }
+}
+
+extension SampleImage where Sample == UInt8 {
+    var rgbImage: RGBImage { RGBImage(uncheckedWidth: width, height: height, pixels: samples) }
 }

@@ -43,8 +43,7 @@ enum JPEGDecoder {
         let rowBytes = width * components
         var failed = false
         var samples = [UInt8](unsafeUninitializedCapacity: rowBytes * height) { buffer, initialized in
-            // Rows libjpeg does not reach stay zero rather than uninitialized.
-            buffer.initialize(repeating: 0)
+            // Every row is written before the array is used; on failure the array is discarded.
             failed = altclip_jpeg_read_rows(ctx, buffer.baseAddress!, UInt(rowBytes), UInt32(height)) != 0
             initialized = rowBytes * height
         }

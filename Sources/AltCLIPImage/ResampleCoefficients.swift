@@ -11,6 +11,12 @@ struct ResampleCoefficients {
     let start: [Int]
     let count: [Int]
     let weights: [Int32]
+    /// The weights split as `high · 2^shift + low` (`low` in `0..<2^shift`), both as floats, with `shift`
+    /// chosen so that any sum of `pixel · high` or of `pixel · low` over one output sample stays an
+    /// integer below 2^22 in magnitude: float32 arithmetic on them is then exact, and Pillow's
+    /// `Σ pixel·weight` is recovered bit for bit. `nil` when no such split exists (downscales by more
+    /// than about 8× with bicubic); the integer path is used then.
+    let split: (shift: Int32, high: [Float], low: [Float])?
 
     /// - Parameters:
     ///   - inSize: input length along the pass (the whole image: Pillow's box is `(0, 0, w, h)`).
@@ -51,5 +57,25 @@ struct ResampleCoefficients {
         self.start = start
         self.count = count
         self.weights = weights
+        self.split = Self.floatSplit(weights: weights, count: count, kernelSize: kernelSize)
+    }
+
+    private static func floatSplit(weights: [Int32], count: [Int], kernelSize: Int) -> (Int32, [Float], [Float])? {
+        let limit = 1 << 22
+        var maxAbsSum = 0, maxCount = 0
+        for (i, n) in count.enumerated() {
+            maxAbsSum = max(maxAbsSum, weights[(i * kernelSize)..<(i * kernelSize + n)].reduce(0) { $0 + abs(Int($1)) })
+            maxCount = max(maxCount, n)
+        }
+        for shift in 1..<Int(precisionBits) {
+            // high part: Σ 255·|k >> shift| ≤ 255·(Σ|k| / 2^shift + n); low part: 255·(2^shift − 1)·n.
+            let highBound = 255 * (maxAbsSum >> shift + maxCount)
+            let lowBound = 255 * ((1 << shift) - 1) * maxCount
+            guard highBound < limit else { continue }
+            guard lowBound < limit else { return nil }
+            let mask = Int32((1 << shift) - 1)
+            return (Int32(shift), weights.map { Float($0 >> Int32(shift)) }, weights.map { Float($0 & mask) })
+        }
+        return nil
     }
 }

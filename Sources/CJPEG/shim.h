@@ -75,9 +75,14 @@ static __attribute__((noinline)) int altclip_jpeg_read_rows(
     if (setjmp(ctx->jump)) {
         return 1;
     }
+    JSAMPROW rows[16];
     while (ctx->cinfo.output_scanline < count) {
-        JSAMPROW row = out + (unsigned long)ctx->cinfo.output_scanline * stride;
-        if (jpeg_read_scanlines(&ctx->cinfo, &row, 1) != 1) {
+        unsigned int first = ctx->cinfo.output_scanline;
+        unsigned int n = count - first < 16 ? count - first : 16;
+        for (unsigned int i = 0; i < n; i++) {
+            rows[i] = out + (unsigned long)(first + i) * stride;
+        }
+        if (jpeg_read_scanlines(&ctx->cinfo, rows, n) == 0) {
             strcpy(ctx->message, "decoder returned no scanline");
             return 1;
         }

@@ -46,6 +46,8 @@ import Testing
         }
         let out = try processor.preprocess(image)
         #expect(out.shape == meta["shape"] as? [Int], "\(key) shape")
+        // The batch path (written straight into the output when the size is fixed) gives the same values.
+        #expect(try processor.preprocess([image]) == out, "\(key) batch path")
         if let resized = Fixtures.pipeline["\(key)/resized"] {
             let mine = try processor.resized(image)
             let mismatch = Mismatch.check("\(key) resized", mine.pixels, resized.uint8)
