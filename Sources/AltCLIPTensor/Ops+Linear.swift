@@ -23,9 +23,9 @@ extension Ops {
         return result
     }
 
-    /// `(W·Xᵀ)ᵀ + b`: oneDNN's row-major `X·Wᵀ` kernel runs at ~22 GFLOP/s for 16 rows and ~145 for
-    /// 257, while `W·Xᵀ` (the weight as the row-major left operand) runs at ~155 and ~170; the blocked
-    /// transpose back touches only rows × out scalars.
+    /// `(W·Xᵀ)ᵀ + b`: oneDNN's row-major `X·Wᵀ` kernel runs at ~22 GFLOP/s for 16 rows and ~70 for 64,
+    /// while `W·Xᵀ` (the weight as the row-major left operand) runs at ~155 and ~173; the blocked
+    /// transpose back touches only rows × out scalars. From ~257 rows on the plain kernel catches up.
     private static func linearByTransposedProduct(
         _ x: UnsafePointer<Float>, rows: Int, weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int,
         bias: UnsafePointer<Float>?, into c: UnsafeMutablePointer<Float>
