@@ -83,4 +83,34 @@ enum Kernels {
         let inverse = 1 / sum(p, n)
         for i in 0..<n { p[i] *= inverse }
     }
+
+    /// `to[c·rows + r] = from[r·cols + c] (+ bias[c])` for a `rows × cols` matrix, in 32×32 tiles so
+    /// both sides stay in cache, tiles spread over threads.
+    static func transpose(
+        _ from: UnsafePointer<Float>, rows: Int, cols: Int, into to: UnsafeMutablePointer<Float>,
+        addingToEachRow bias: UnsafePointer<Float>? = nil
+    ) {
+        let tile = 32
+        let rowTiles = (rows + tile - 1) / tile
+        Threading.parallelFor(rowTiles, costPerItem: tile * cols) { range in
+            for rowTile in range {
+                let r0 = rowTile * tile, r1 = Swift.min(r0 + tile, rows)
+                var c0 = 0
+                while c0 < cols {
+                    let c1 = Swift.min(c0 + tile, cols)
+                    for r in r0..<r1 {
+                        let source = from + r * cols
+                        for c in c0..<c1 { to[c * rows + r] = source[c] }
+                    }
+                    if let bias {
+                        for c in c0..<c1 {
+                            let row = to + c * rows
+                            for r in r0..<r1 { row[r] += bias[r] }
+                        }
+                    }
+                    c0 = c1
+                }
+            }
+        }
+    }
 }

@@ -56,7 +56,8 @@ extension Ops {
         if let scoreBias {
             precondition(scoreBias.count == batch * heads * lq * lk, "attention: score bias \(scoreBias.shape) is not [B, H, Lq, Lk]")
         }
-        let scale = scale ?? 1 / Float(d).squareRoot()
+        // transformers: head_dim ** -0.5 in double, rounded to float when it scales the scores.
+        let scale = scale ?? Float(1 / Double(d).squareRoot())
 
         let output = Tensor(uninitializedShape: [batch, lq, width])
         let probabilities = returnProbabilities ? Tensor(uninitializedShape: [batch, heads, lq, lk]) : nil

@@ -8,16 +8,15 @@ extension Ops {
         let pa = a.pointer, pb = b.pointer, pc = result.storage.pointer
         let inner = b.count
         guard inner > 0 else { return result }
-        let blocks = a.count / inner
-        if blocks == 1 || inner >= 4096 {
+        if inner == a.count {
             Threading.parallelFor(a.count, costPerItem: 1) { range in
-                for i in range { pc[i] = pa[i] + pb[i % inner] }
+                for i in range { pc[i] = pa[i] + pb[i] }
             }
         } else {
-            Threading.parallelFor(blocks, costPerItem: inner) { range in
-                for block in range {
-                    let offset = block * inner
-                    for i in 0..<inner { pc[offset + i] = pa[offset + i] + pb[i] }
+            Threading.parallelFor(a.count / inner, costPerItem: inner) { blocks in
+                for block in blocks {
+                    let x = pa + block * inner, y = pc + block * inner
+                    for i in 0..<inner { y[i] = x[i] + pb[i] }
                 }
             }
         }

@@ -65,24 +65,10 @@ extension Tensor {
 
     /// Swaps the last two axes with a cache-blocked copy (weights are transposed this way at load time).
     private func transposeLastTwoAxes(into target: UnsafeMutablePointer<Float>) {
-        let rows = shape[rank - 2], cols = shape[rank - 1], block = 32
+        let rows = shape[rank - 2], cols = shape[rank - 1]
         let matrices = count / (rows * cols)
-        let source = pointer
-        let rowBlocks = (rows + block - 1) / block
-        Threading.parallelFor(matrices * rowBlocks, costPerItem: block * cols) { range in
-            for item in range {
-                let matrix = item / rowBlocks, r0 = (item % rowBlocks) * block
-                let from = source + matrix * rows * cols, to = target + matrix * rows * cols
-                let r1 = Swift.min(r0 + block, rows)
-                var c0 = 0
-                while c0 < cols {
-                    let c1 = Swift.min(c0 + block, cols)
-                    for r in r0..<r1 {
-                        for c in c0..<c1 { to[c * rows + r] = from[r * cols + c] }
-                    }
-                    c0 = c1
-                }
-            }
+        for m in 0..<matrices {
+            Kernels.transpose(pointer + m * rows * cols, rows: rows, cols: cols, into: target + m * rows * cols)
         }
     }
 

@@ -3,9 +3,9 @@ import Foundation
 
 /// How many threads the tensor ops use, and the parallel loop they share.
 ///
-/// One budget covers both our own loops (`DispatchQueue.concurrentPerform`) and the BLAS: a GEMM issued
-/// from inside one of our parallel loops runs single-threaded, so the two never stack up threads on
-/// top of each other.
+/// One budget covers both our own loops and the BLAS: a GEMM issued from inside one of our parallel
+/// loops runs single-threaded, so the two never stack up threads on top of each other. Our loops run
+/// on oneDNN's OpenMP team when oneDNN is the backend, else on `DispatchQueue.concurrentPerform`.
 public enum Threading {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var configuredCount = ProcessInfo.processInfo.activeProcessorCount
@@ -35,28 +35,51 @@ public enum Threading {
             if count > 0 { body(0..<count) }
             return
         }
-        if useOpenMP {
-            // Static split over the OpenMP team, as torch's at::parallel_for does.
-            let ran = OpenMPRuntime.parallel(threads: min(threads, count)) { index, team in
-                let start = count * index / team, end = count * (index + 1) / team
-                if start < end { body(start..<end) }
+        // Several chunks per thread, handed out on demand, so a preempted core does not hold back
+        // the whole loop (the machine is often shared).
+        let chunks = min(count, threads * 4)
+        @inline(__always) func run(_ chunk: Int) {
+            let start = count * chunk / chunks, end = count * (chunk + 1) / chunks
+            if start < end { body(start..<end) }
+        }
+        if runsOnOpenMP {
+            let next = ChunkCounter()
+            let ran = OpenMPRuntime.parallel(threads: min(threads, chunks)) { _, _ in
+                while let chunk = next.take(below: chunks) { run(chunk) }
             }
             if ran { return }
         }
-        // Several chunks per thread so a preempted core does not hold back the whole loop.
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let chunks = min(count, threads >= cores ? threads * 4 : threads)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = count * chunk / chunks
-            let end = count * (chunk + 1) / chunks
-            if start < end { body(start..<end) }
+        DispatchQueue.concurrentPerform(iterations: chunks) { run($0) }
+    }
+
+    /// Where our loops run. With oneDNN they run on its OpenMP team: after each GEMM libgomp's idle
+    /// workers spin for milliseconds, and Dispatch threads started in that window fight them for the
+    /// cores (measured: an XLM-R layer at 16 tokens took 5× longer). OpenBLAS' pool yields while it
+    /// waits, so with it Dispatch is used. `ALTCLIP_THREADING=openmp|dispatch` overrides.
+    static var runsOnOpenMP: Bool {
+        switch threadingOverride {
+        case "openmp": return OpenMPRuntime.canRunRegions
+        case "dispatch": return false
+        default: return OpenMPRuntime.canRunRegions && GEMMBackend.current == .oneDNN
         }
     }
 
-    /// Experimental: run our loops on libgomp's team (ALTCLIP_THREADING=openmp) instead of Dispatch.
-    static let useOpenMP = ProcessInfo.processInfo.environment["ALTCLIP_THREADING"] == "openmp"
-        && OpenMPRuntime.canRunRegions
+    private static let threadingOverride = ProcessInfo.processInfo.environment["ALTCLIP_THREADING"]
 
     /// Below about this many scalar operations a loop runs on the calling thread.
     static let minimumParallelWork = 1 << 15
+}
+
+/// Hands out chunk indices 0, 1, 2, … to the threads of one parallel loop.
+private final class ChunkCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+
+    func take(below limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < limit else { return nil }
+        next += 1
+        return next - 1
+    }
 }
