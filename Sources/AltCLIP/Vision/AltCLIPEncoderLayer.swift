@@ -13,6 +13,7 @@ public struct AltCLIPEncoderLayer: @unchecked Sendable {
     public let activation: Activation
     public let heads: Int
 
+    /// Linear weights are kept transposed: every call sees 1 + patches rows per image (see `Linear`).
     init(_ scope: WeightScope, config: AltCLIPVisionConfig) throws {
         let h = config.hiddenSize, i = config.intermediateSize, eps = Float(config.layerNormEps)
         let factor = Float(config.initializerFactor), layers = Float(2 * config.numHiddenLayers)
@@ -20,13 +21,14 @@ public struct AltCLIPEncoderLayer: @unchecked Sendable {
         let inStd = 1 / Float(h).squareRoot() / layers.squareRoot() * factor
         let outStd = 1 / Float(h).squareRoot() * factor
         let attention = scope("self_attn")
-        qProj = try Linear(attention("q_proj"), input: h, output: h, weightStd: inStd)
-        kProj = try Linear(attention("k_proj"), input: h, output: h, weightStd: inStd)
-        vProj = try Linear(attention("v_proj"), input: h, output: h, weightStd: inStd)
-        outProj = try Linear(attention("out_proj"), input: h, output: h, weightStd: outStd)
+        qProj = try Linear(attention("q_proj"), input: h, output: h, weightStd: inStd, transpose: true)
+        kProj = try Linear(attention("k_proj"), input: h, output: h, weightStd: inStd, transpose: true)
+        vProj = try Linear(attention("v_proj"), input: h, output: h, weightStd: inStd, transpose: true)
+        outProj = try Linear(attention("out_proj"), input: h, output: h, weightStd: outStd, transpose: true)
         layerNorm1 = try LayerNorm(scope("layer_norm1"), dimension: h, eps: eps)
-        fc1 = try Linear(scope("mlp")("fc1"), input: h, output: i, weightStd: 1 / Float(2 * h).squareRoot() * factor)
-        fc2 = try Linear(scope("mlp")("fc2"), input: i, output: h, weightStd: inStd)
+        fc1 = try Linear(scope("mlp")("fc1"), input: h, output: i, weightStd: 1 / Float(2 * h).squareRoot() * factor,
+                         transpose: true)
+        fc2 = try Linear(scope("mlp")("fc2"), input: i, output: h, weightStd: inStd, transpose: true)
         layerNorm2 = try LayerNorm(scope("layer_norm2"), dimension: h, eps: eps)
         activation = try config.activation()
         heads = config.numAttentionHeads
