@@ -22,8 +22,8 @@ test: deps
 	$(SWIFT) test --skip-build
 
 demo: build
-	.build/release/altclip classify --model Models/altclip-demo Samples/*.png \
-	  --labels "a red circle,红色的圆形,un cercle rouge,un círculo rojo,a blue square,蓝色的正方形"
+	.build/release/altclip classify --model Models/altclip-demo Samples/*.png --top 2 \
+	  --labels "a red circle,绿色的正方形,un triangle bleu,una estrella amarilla,ein violetter Kreis,赤い星,a yellow square,紫色的三角形,a blue circle,un carré rouge,una estrella verde,绿色的三角形"
 
 # Reference side (Python, pinned): only for regenerating fixtures and for benchmarks.
 venv:

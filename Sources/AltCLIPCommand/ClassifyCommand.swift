@@ -46,9 +46,9 @@ struct ClassifyCommand: ParsableCommand {
             for (file, result) in zip(chunk, scores) {
                 switch result {
                 case let .success(ranked):
-                    results.append(ClassifiedImage(image: file.path, labels: Array(ranked.prefix(top ?? ranked.count))))
+                    results.append(ClassifiedImage(image: file.relativePath, labels: Array(ranked.prefix(top ?? ranked.count))))
                 case let .failure(error):
-                    results.append(ClassifiedImage(image: file.path, error: "\(error)"))
+                    results.append(ClassifiedImage(image: file.relativePath, error: "\(error)"))
                 }
             }
             progress.advance(by: chunk.count)

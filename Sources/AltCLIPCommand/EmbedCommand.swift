@@ -68,8 +68,8 @@ struct EmbedCommand: ParsableCommand {
                 let chunk = Array(files[start..<min(start + pipeline.imageBatchSize, files.count)])
                 for (file, result) in zip(chunk, pipeline.embedImages(chunk.map(ImageInput.file), normalize: normalize)) {
                     switch result {
-                    case let .success(row): items.append(EmbeddedItem(kind: "image", name: file.path, embedding: row, error: nil))
-                    case let .failure(error): items.append(EmbeddedItem(kind: "image", name: file.path, embedding: nil, error: "\(error)"))
+                    case let .success(row): items.append(EmbeddedItem(kind: "image", name: file.relativePath, embedding: row, error: nil))
+                    case let .failure(error): items.append(EmbeddedItem(kind: "image", name: file.relativePath, embedding: nil, error: "\(error)"))
                     }
                 }
                 progress.advance(by: chunk.count)

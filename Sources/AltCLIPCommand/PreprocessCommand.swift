@@ -38,12 +38,12 @@ struct PreprocessCommand: ParsableCommand {
         for (file, result) in zip(files, results) {
             switch result {
             case let .success(pixels):
-                try writer.add(file.path, shape: pixels.shape, float32: pixels.values)
-                written.append(["image": file.path, "shape": "\(pixels.shape)"])
+                try writer.add(file.relativePath, shape: pixels.shape, float32: pixels.values)
+                written.append(["image": file.relativePath, "shape": "\(pixels.shape)"])
             case let .failure(error):
                 failures += 1
-                Output.warn("\(file.path): \(error)")
-                written.append(["image": file.path, "error": "\(error)"])
+                Output.warn("\(file.relativePath): \(error)")
+                written.append(["image": file.relativePath, "error": "\(error)"])
             }
         }
         try writer.write(to: URL(fileURLWithPath: out))

@@ -31,11 +31,11 @@ struct SimilarityCommand: ParsableCommand {
         let pipeline = try AltCLIPPipeline(directory: try modelOptions.resolveModel())
         let (cosine, errors) = try pipeline.similarity(texts: texts, images: files.map(ImageInput.file))
         if output.json {
-            try Output.json(SimilarityJSON(texts: texts, images: files.map(\.path), cosine: cosine,
-                                           errors: Dictionary(uniqueKeysWithValues: errors.map { (files[$0.key].path, "\($0.value)") })))
+            try Output.json(SimilarityJSON(texts: texts, images: files.map(\.relativePath), cosine: cosine,
+                                           errors: Dictionary(uniqueKeysWithValues: errors.map { (files[$0.key].relativePath, "\($0.value)") })))
         } else {
             for (index, file) in files.enumerated() {
-                Output.line(file.path)
+                Output.line(file.relativePath)
                 if let error = errors[index] { Output.line("  error: \(error)"); continue }
                 for (t, value) in zip(texts, cosine[index] ?? []) {
                     Output.line(String(format: "  %+.4f  %@", Double(value), t))
