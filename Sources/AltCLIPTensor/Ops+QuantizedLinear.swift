@@ -55,11 +55,15 @@ extension Ops {
         Threading.parallelFor(rows, costPerItem: 4 * outFeatures) { range in
             for r in range {
                 let scale = rowScales[r], offset = rowOffsets[r], out = y + r * outFeatures
-                for o in 0..<outFeatures {
-                    let s = transposed ? sums[o * rows + r] : sums[r * outFeatures + o]
-                    var v = scale * channelScales[o] * Float(s &- offset &* columnSums[o])
-                    if let biasPointer { v += biasPointer[o] }
-                    out[o] = v
+                if transposed {
+                    for o in 0..<outFeatures { out[o] = Float(sums[o * rows + r] &- offset &* columnSums[o]) }
+                } else {
+                    let row = sums + r * outFeatures
+                    for o in 0..<outFeatures { out[o] = Float(row[o] &- offset &* columnSums[o]) }
+                }
+                for o in 0..<outFeatures { out[o] *= scale * channelScales[o] }
+                if let biasPointer {
+                    for o in 0..<outFeatures { out[o] += biasPointer[o] }
                 }
             }
         }
@@ -67,7 +71,9 @@ extension Ops {
     }
 
     /// Per-row asymmetric uint8 quantization (see `quantizedLinear`); with `flipSign` the codes are
-    /// stored as `q − 128` in two's complement (the same byte with its top bit flipped).
+    /// stored as `q − 128` in two's complement (the same byte with its top bit flipped). Rounding is
+    /// to nearest, ties to even. Written as plain compare/select loops so they vectorize on the
+    /// baseline x86-64 target (no libm `rintf` call, no NaN-aware `min`/`max`).
     static func quantizeRows(
         _ x: UnsafePointer<Float>, rows: Int, count: Int, flipSign: Bool,
         into codes: UnsafeMutablePointer<UInt8>, scales: UnsafeMutablePointer<Float>,
@@ -79,21 +85,33 @@ extension Ops {
                 let row = x + r * count, out = codes + r * count
                 var low: Float = 0, high: Float = 0
                 for k in 0..<count {
-                    low = min(low, row[k])
-                    high = max(high, row[k])
+                    let v = row[k]
+                    low = v < low ? v : low
+                    high = v > high ? v : high
                 }
                 var scale = (high - low) / 255
                 if !(scale > 0) || !scale.isFinite { scale = 1 }
-                let zeroPoint = min(max((-low / scale).rounded(), 0), 255)
+                let zeroPoint = roundedToEven(min(max(-low / scale, 0), 255))
                 let inverse = 1 / scale
                 scales[r] = scale
                 offsets[r] = Int32(zeroPoint)
                 for k in 0..<count {
-                    let q = min(max((row[k] * inverse).rounded() + zeroPoint, 0), 255)
-                    out[k] = UInt8(q) ^ flip
+                    var q = roundedToEven(row[k] * inverse) + zeroPoint
+                    q = q >= 0 ? q : 0  // also maps NaN to 0, so the conversion below cannot trap
+                    q = q <= 255 ? q : 255
+                    out[k] = UInt8(truncatingIfNeeded: Int32(q)) ^ flip
                 }
             }
         }
+    }
+
+    /// Round to nearest, ties to even, for |v| < 2²² (larger values and NaN come back unchanged or
+    /// off by less than one step; callers clamp afterwards): adding and removing 1.5·2²³ leaves no
+    /// fraction bits under the default rounding mode.
+    @inline(__always)
+    static func roundedToEven(_ v: Float) -> Float {
+        let magic: Float = 12_582_912
+        return (v + magic) - magic
     }
 
     /// The integer product in plain loops (only if oneDNN refuses a call).

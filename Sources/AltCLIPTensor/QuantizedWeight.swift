@@ -11,7 +11,7 @@ public struct QuantizedWeight: @unchecked Sendable {
     let storage: Int8Storage
 
     /// Quantizes `weight` `[out, in]`: per output channel, `scale = max|w| / 127`, `q = round(w / scale)`
-    /// (ties away from zero); an all-zero row gets scale 0 and `q = 0`.
+    /// (ties to even); an all-zero row gets scale 0 and `q = 0`.
     public init(_ weight: Tensor) {
         precondition(weight.rank == 2, "QuantizedWeight: weight must be [out, in], got \(weight.shape)")
         let rows = weight.shape[0], cols = weight.shape[1]
@@ -23,13 +23,16 @@ public struct QuantizedWeight: @unchecked Sendable {
             for o in range {
                 let row = w + o * cols, out = q + o * cols
                 var largest: Float = 0
-                for k in 0..<cols { largest = max(largest, abs(row[k])) }
+                for k in 0..<cols { let a = abs(row[k]); largest = a > largest ? a : largest }
                 let scale = largest / 127
                 scales[o] = scale
                 let inverse: Float = scale > 0 ? 1 / scale : 0
                 var sum: Int32 = 0
                 for k in 0..<cols {
-                    let v = Int32(min(max((row[k] * inverse).rounded(), -127), 127))
+                    var scaled = Ops.roundedToEven(row[k] * inverse)
+                    scaled = scaled >= -127 ? scaled : -127  // also maps NaN, so the conversion cannot trap
+                    scaled = scaled <= 127 ? scaled : 127
+                    let v = Int32(scaled)
                     out[k] = Int8(truncatingIfNeeded: v)
                     sum &+= v
                 }

@@ -49,8 +49,8 @@ import Testing
             let low = min(row.min()!, 0), high = max(row.max()!, 0)
             // The library computes scale, zero point and codes in Float; so does this reference.
             let scale = (high - low) / 255
-            let zero = min(max((-low / scale).rounded(), 0), 255)
-            let codes = row.map { Double(min(max(($0 * (1 / scale)).rounded() + zero, 0), 255)) }
+            let zero = min(max((-low / scale).rounded(.toNearestOrEven), 0), 255)
+            let codes = row.map { Double(min(max(($0 * (1 / scale)).rounded(.toNearestOrEven) + zero, 0), 255)) }
             for o in 0..<outFeatures {
                 var dot = 0.0
                 for k in 0..<inFeatures { dot += (codes[k] - Double(zero)) * Double(values[o * inFeatures + k]) }
