@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A `[out, in]` linear weight quantized once to signed 8-bit integers with one symmetric scale per
 /// output channel: `W[o, k] ≈ scale[o] · q[o, k]`, `q ∈ [-127, 127]`. Holds no Float32 copy.
 ///
@@ -11,7 +15,9 @@ public struct QuantizedWeight: @unchecked Sendable {
     let storage: Int8Storage
 
     /// Quantizes `weight` `[out, in]`: per output channel, `scale = max|w| / 127`, `q = round(w / scale)`
-    /// (ties to even); an all-zero row gets scale 0 and `q = 0`.
+    /// (ties to even); an all-zero row gets scale 0 and `q = 0`. When `weight` borrows memory (an
+    /// mmap'd checkpoint), its pages are handed back to the kernel afterwards so the Float32 copy does
+    /// not stay resident next to the int8 one (the data stays valid; it is re-read if ever touched).
     public init(_ weight: Tensor) {
         precondition(weight.rank == 2, "QuantizedWeight: weight must be [out, in], got \(weight.shape)")
         let rows = weight.shape[0], cols = weight.shape[1]
@@ -39,6 +45,21 @@ public struct QuantizedWeight: @unchecked Sendable {
                 sums[o] = sum
             }
         }
+        if weight.isBorrowed { Self.releaseResidentPages(weight.pointer, byteCount: rows * cols * 4) }
+    }
+
+    /// `madvise(MADV_PAGEOUT)` on the whole pages inside the range: reclaims them without changing the
+    /// contents (file-backed pages are dropped and re-read on demand), unlike `MADV_DONTNEED`, so it is
+    /// safe for any borrowed memory. A hint: failures (older kernels) are ignored.
+    private static func releaseResidentPages(_ pointer: UnsafePointer<Float>, byteCount: Int) {
+        #if os(Linux)
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard page > 0 else { return }
+        let start = (Int(bitPattern: pointer) + page - 1) / page * page
+        let end = (Int(bitPattern: pointer) + byteCount) / page * page
+        guard end > start, let base = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(base, end - start, 21)  // MADV_PAGEOUT (Linux 5.4+)
+        #endif
     }
 
     /// The quantized values, row-major `[out, in]` (a copy; for tests and inspection).
