@@ -15,6 +15,11 @@ struct AltCLIPBench: ParsableCommand {
         abstract: "Time the image or text tower of a model folder on synthetic inputs (JSON on stdout).")
 
     enum Tower: String, ExpressibleByArgument { case image, text }
+    /// `ComputePrecision` by its `--dtype` spelling.
+    enum DType: String, ExpressibleByArgument {
+        case fp32, int8
+        var precision: ComputePrecision { self == .int8 ? .int8 : .float32 }
+    }
 
     @Option(help: "Model folder.") var model: String
     @Option(help: "image or text.") var tower: Tower = .image
@@ -23,13 +28,14 @@ struct AltCLIPBench: ParsableCommand {
     @Option(help: "Timed repetitions.") var repeats = 5
     @Option(help: "Untimed warm-up runs.") var warmup = 1
     @Option(help: "Threads (default: all cores).") var threads: Int?
+    @Option(help: "Linear-layer arithmetic: fp32 (exact) or int8 (quantized weights, VNNI GEMM).") var dtype: DType = .fp32
 
     func run() throws {
         if let threads { Threading.setThreadCount(threads) }
         let clock = ContinuousClock()
         var loaded: AltCLIPModel!
         let folder = URL(fileURLWithPath: self.model)
-        let loadTime = try clock.measure { loaded = try AltCLIPModel(directory: folder) }
+        let loadTime = try clock.measure { loaded = try AltCLIPModel(directory: folder, precision: dtype.precision) }
         let model: AltCLIPModel = loaded
         let forward: () throws -> Void
         switch tower {
@@ -60,7 +66,9 @@ struct AltCLIPBench: ParsableCommand {
             "engine": "swift", "tower": tower.rawValue, "batch": batch, "tokens": tokens,
             "threads": Threading.threadCount, "times": times,
             "load_seconds": Double(loadTime.components.seconds) + Double(loadTime.components.attoseconds) * 1e-18,
-            "peak_rss_bytes": Int(usage.ru_maxrss) * 1024, "backend": GEMMBackend.current.description,
+            "peak_rss_bytes": Int(usage.ru_maxrss) * 1024, "dtype": dtype.rawValue,
+            "backend": dtype == .int8 ? "oneDNN gemm_u8s8s32/s8s8s32 (int8 linear) + \(GEMMBackend.current)"
+                : GEMMBackend.current.description,
         ]
         let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         FileHandle.standardOutput.write(data + Data("\n".utf8))

@@ -30,10 +30,12 @@ enum ModelFolder {
 
 extension AltCLIPModel {
     /// Loads a model folder. Strict: a missing or misshapen parameter throws with its full key.
-    public convenience init(directory: URL) throws {
+    /// `precision` selects the linear layers' arithmetic (`.int8` quantizes their weights at load).
+    public convenience init(directory: URL, precision: ComputePrecision = .float32) throws {
         let config = try AltCLIPConfig(contentsOf: ModelFolder.configURL(directory))
         let (source, files) = try ModelFolder.openWeights(directory)
         let loader = ParameterLoader(source: source)
+        loader.precision = precision
         try self.init(WeightScope(loader: loader), config: config)
         loadReport = LoadReport.make(loader: loader, source: source, files: files, prefix: "")
     }
@@ -41,12 +43,13 @@ extension AltCLIPModel {
 
 extension AltCLIPTextModel {
     /// Loads the text tower from a standalone `AltCLIPTextModel` folder or from a combined
-    /// `AltCLIPModel` folder (keys under `text_model.`).
-    public convenience init(directory: URL) throws {
+    /// `AltCLIPModel` folder (keys under `text_model.`). `precision` as for `AltCLIPModel`.
+    public convenience init(directory: URL, precision: ComputePrecision = .float32) throws {
         let config = try AltCLIPTextConfig(contentsOf: ModelFolder.configURL(directory))
         let (source, files) = try ModelFolder.openWeights(directory)
         let prefix = ModelFolder.prefix(in: source, candidates: ["text_model.", ""])
         let loader = ParameterLoader(source: source)
+        loader.precision = precision
         try self.init(WeightScope(loader: loader, prefix: prefix), config: config)
         loadReport = LoadReport.make(loader: loader, source: source, files: files, prefix: prefix)
     }
@@ -54,12 +57,13 @@ extension AltCLIPTextModel {
 
 extension AltCLIPVisionModel {
     /// Loads the vision tower from a standalone `AltCLIPVisionModel` folder or from a combined
-    /// `AltCLIPModel` folder (keys under `vision_model.` in both).
-    public convenience init(directory: URL) throws {
+    /// `AltCLIPModel` folder (keys under `vision_model.` in both). `precision` as for `AltCLIPModel`.
+    public convenience init(directory: URL, precision: ComputePrecision = .float32) throws {
         let config = try AltCLIPVisionConfig(contentsOf: ModelFolder.configURL(directory))
         let (source, files) = try ModelFolder.openWeights(directory)
         let prefix = ModelFolder.prefix(in: source, candidates: ["vision_model.", ""])
         let loader = ParameterLoader(source: source)
+        loader.precision = precision
         try self.init(WeightScope(loader: loader, prefix: prefix), config: config)
         loadReport = LoadReport.make(loader: loader, source: source, files: files, prefix: prefix)
     }

@@ -14,6 +14,8 @@ public final class ParameterLoader {
     /// In audit mode, problems are collected here instead of thrown (see `init(auditing:)`).
     public private(set) var problems: [AltCLIPError] = []
     private let audit: Bool
+    /// What `Linear` layers built from this loader convert their weights to (default: exact Float32).
+    public var precision: ComputePrecision = .float32
 
     /// Loads every parameter from `source`.
     public init(source: ParameterSource) {

@@ -30,9 +30,13 @@ public final class AltCLIPModel: @unchecked Sendable {
                                          initializer: .constant(Float(config.logitScaleInitValue))).scalars[0]
     }
 
-    /// A model with random parameters initialised as transformers does (`AltCLIPModel(config)`).
-    public convenience init(config: AltCLIPConfig, seed: UInt64 = 0) throws {
-        try self.init(WeightScope(loader: ParameterLoader(randomSeed: seed)), config: config)
+    /// A model with random parameters initialised as transformers does (`AltCLIPModel(config)`);
+    /// `precision` selects the linear layers' arithmetic.
+    public convenience init(config: AltCLIPConfig, seed: UInt64 = 0,
+                            precision: ComputePrecision = .float32) throws {
+        let loader = ParameterLoader(randomSeed: seed)
+        loader.precision = precision
+        try self.init(WeightScope(loader: loader), config: config)
     }
 
     /// Projected, unnormalised text features [B, projectionDim] (transformers `get_text_features`).

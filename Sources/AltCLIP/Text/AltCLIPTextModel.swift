@@ -19,9 +19,13 @@ public final class AltCLIPTextModel: @unchecked Sendable {
                                     weightStd: Float(config.initializerRange))
     }
 
-    /// A text model with random parameters initialised as transformers does.
-    public convenience init(config: AltCLIPTextConfig, seed: UInt64 = 0) throws {
-        try self.init(WeightScope(loader: ParameterLoader(randomSeed: seed)), config: config)
+    /// A text model with random parameters initialised as transformers does; `precision`
+    /// selects the linear layers' arithmetic.
+    public convenience init(config: AltCLIPTextConfig, seed: UInt64 = 0,
+                            precision: ComputePrecision = .float32) throws {
+        let loader = ParameterLoader(randomSeed: seed)
+        loader.precision = precision
+        try self.init(WeightScope(loader: loader), config: config)
     }
 
     /// Runs the tower.

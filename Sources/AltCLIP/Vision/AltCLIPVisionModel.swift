@@ -23,9 +23,13 @@ public final class AltCLIPVisionModel: @unchecked Sendable {
         postLayerNorm = try LayerNorm(scope("post_layernorm"), dimension: config.hiddenSize, eps: eps)
     }
 
-    /// A vision model with random parameters initialised as transformers does.
-    public convenience init(config: AltCLIPVisionConfig, seed: UInt64 = 0) throws {
-        try self.init(WeightScope(loader: ParameterLoader(randomSeed: seed)), config: config)
+    /// A vision model with random parameters initialised as transformers does; `precision`
+    /// selects the linear layers' arithmetic.
+    public convenience init(config: AltCLIPVisionConfig, seed: UInt64 = 0,
+                            precision: ComputePrecision = .float32) throws {
+        let loader = ParameterLoader(randomSeed: seed)
+        loader.precision = precision
+        try self.init(WeightScope(loader: loader), config: config)
     }
 
     /// Runs the tower on pixel values [B, C, H, W].
