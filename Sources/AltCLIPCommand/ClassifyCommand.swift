@@ -37,7 +37,7 @@ struct ClassifyCommand: ParsableCommand {
     func run() throws {
         modelOptions.applyThreads()
         let files = try ImageArguments.expand(images)
-        let pipeline = try AltCLIPPipeline(directory: try modelOptions.resolveModel())
+        let pipeline = try AltCLIPPipeline(directory: try modelOptions.resolveModel(), precision: modelOptions.precision)
         let progress = ProgressBar(total: files.count, label: "classify")
         var results: [ClassifiedImage] = []
         for start in stride(from: 0, to: files.count, by: pipeline.imageBatchSize) {

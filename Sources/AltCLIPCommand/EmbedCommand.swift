@@ -49,7 +49,7 @@ struct EmbedCommand: ParsableCommand {
         modelOptions.applyThreads()
         let texts = try text + (textsJson.map(TokenizeCommand.readTexts) ?? [])
         let files = try ImageArguments.expand(images)
-        let pipeline = try AltCLIPPipeline(directory: try modelOptions.resolveModel())
+        let pipeline = try AltCLIPPipeline(directory: try modelOptions.resolveModel(), precision: modelOptions.precision)
         let normalize = !noNormalize
         var items: [EmbeddedItem] = []
         if !texts.isEmpty {

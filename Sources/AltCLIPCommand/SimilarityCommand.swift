@@ -28,7 +28,7 @@ struct SimilarityCommand: ParsableCommand {
         modelOptions.applyThreads()
         let texts = try text + (textsJson.map(TokenizeCommand.readTexts) ?? [])
         let files = try ImageArguments.expand(images)
-        let pipeline = try AltCLIPPipeline(directory: try modelOptions.resolveModel())
+        let pipeline = try AltCLIPPipeline(directory: try modelOptions.resolveModel(), precision: modelOptions.precision)
         let (cosine, errors) = try pipeline.similarity(texts: texts, images: files.map(ImageInput.file))
         if output.json {
             try Output.json(SimilarityJSON(texts: texts, images: files.map(\.relativePath), cosine: cosine,

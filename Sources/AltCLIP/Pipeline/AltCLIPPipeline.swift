@@ -27,10 +27,12 @@ public final class AltCLIPPipeline: Sendable {
     /// How image files are decoded (EXIF orientation ignored by default, as transformers with `Image.open`).
     public let decodeOptions: DecodeOptions
 
-    /// Loads the model, tokenizer and image processor of a folder.
-    public convenience init(directory: URL, textBatchSize: Int = 32, imageBatchSize: Int = 8,
-                            decodeOptions: DecodeOptions = .processor) throws {
-        try self.init(model: AltCLIPModel(directory: directory), processor: AltCLIPProcessor(directory: directory),
+    /// Loads the model, tokenizer and image processor of a folder. `precision: .int8` trades exactness
+    /// for speed and memory (see `ComputePrecision`).
+    public convenience init(directory: URL, precision: ComputePrecision = .float32, textBatchSize: Int = 32,
+                            imageBatchSize: Int = 8, decodeOptions: DecodeOptions = .processor) throws {
+        try self.init(model: AltCLIPModel(directory: directory, precision: precision),
+                      processor: AltCLIPProcessor(directory: directory),
                       textBatchSize: textBatchSize, imageBatchSize: imageBatchSize, decodeOptions: decodeOptions)
     }
 
