@@ -16,6 +16,7 @@ struct ClassifyCommand: ParsableCommand {
         """)
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var output: OutputOptions
     @Option(help: "Comma-separated labels.") var labels: String?
     @Option(help: "One label (repeatable; use for labels containing commas).") var label: [String] = []
@@ -37,7 +38,7 @@ struct ClassifyCommand: ParsableCommand {
     func run() throws {
         modelOptions.applyThreads()
         let files = try ImageArguments.expand(images)
-        let pipeline = try AltCLIPPipeline(directory: try modelOptions.resolveModel(), precision: modelOptions.precision)
+        let pipeline = try AltCLIPPipeline(directory: try modelOptions.resolveModel(), precision: precisionOptions.precision)
         let progress = ProgressBar(total: files.count, label: "classify")
         var results: [ClassifiedImage] = []
         for start in stride(from: 0, to: files.count, by: pipeline.imageBatchSize) {

@@ -21,6 +21,7 @@ struct EmbedCommand: ParsableCommand {
         """)
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var output: OutputOptions
     @Option(help: "A text (repeatable).") var text: [String] = []
     @Option(help: ArgumentHelp("A JSON array of texts.", valueName: "file")) var textsJson: String?
@@ -49,7 +50,7 @@ struct EmbedCommand: ParsableCommand {
         modelOptions.applyThreads()
         let texts = try text + (textsJson.map(TokenizeCommand.readTexts) ?? [])
         let files = try ImageArguments.expand(images)
-        let pipeline = try AltCLIPPipeline(directory: try modelOptions.resolveModel(), precision: modelOptions.precision)
+        let pipeline = try AltCLIPPipeline(directory: try modelOptions.resolveModel(), precision: precisionOptions.precision)
         let normalize = !noNormalize
         var items: [EmbeddedItem] = []
         if !texts.isEmpty {

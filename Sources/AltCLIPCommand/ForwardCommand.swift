@@ -23,6 +23,7 @@ struct ForwardCommand: ParsableCommand {
         """)
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var output: OutputOptions
 
     @Option(help: ArgumentHelp("Inputs file.", valueName: "in.safetensors")) var inputs: String
@@ -46,16 +47,16 @@ struct ForwardCommand: ParsableCommand {
         var named: [(name: String, tensor: Tensor)] = []
         switch (kind, text, pixels) {
         case let (.model, text?, pixels?):
-            let model = try AltCLIPModel(directory: folder, precision: modelOptions.precision)
+            let model = try AltCLIPModel(directory: folder, precision: precisionOptions.precision)
             named = try model(text, pixelValues: pixels, returnLoss: returnLoss,
                               interpolatePosEncoding: interpolatePosEncoding,
                               outputHiddenStates: outputHiddenStates, outputAttentions: outputAttentions).namedTensors()
         case let (.model, text?, nil), let (.textModel, text?, _):
-            let model = try AltCLIPTextModel(directory: folder, precision: modelOptions.precision)
+            let model = try AltCLIPTextModel(directory: folder, precision: precisionOptions.precision)
             let result = try model(text, outputHiddenStates: outputHiddenStates, outputAttentions: outputAttentions)
             named = result.namedTensors(prefix: "text_model_output")
         case let (.model, nil, pixels?), let (.visionModel, _, pixels?):
-            let model = try AltCLIPVisionModel(directory: folder, precision: modelOptions.precision)
+            let model = try AltCLIPVisionModel(directory: folder, precision: precisionOptions.precision)
             named = try model(pixelValues: pixels, interpolatePosEncoding: interpolatePosEncoding,
                               outputHiddenStates: outputHiddenStates, outputAttentions: outputAttentions)
                 .namedTensors(prefix: "vision_model_output")

@@ -15,6 +15,15 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Worker threads (default: all cores).")
     var threads: Int?
 
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    var modelURL: URL { URL(fileURLWithPath: model) }
+}
+
+/// `--dtype`, for the commands that run the model.
+struct PrecisionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("""
         Arithmetic of the linear layers: fp32 (exact, default) or int8 (faster and ~4x smaller weights; \
         embeddings within ~0.999 cosine of fp32).
@@ -22,13 +31,10 @@ struct ModelOptions: ParsableArguments {
     var dtype: String = "fp32"
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if ComputePrecision(rawValue: dtype) == nil { throw ValidationError("--dtype must be fp32 or int8") }
     }
 
     var precision: ComputePrecision { ComputePrecision(rawValue: dtype) ?? .float32 }
-
-    var modelURL: URL { URL(fileURLWithPath: model) }
 }
 
 /// `--json`, shared by every subcommand.

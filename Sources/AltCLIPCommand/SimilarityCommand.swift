@@ -14,6 +14,7 @@ struct SimilarityCommand: ParsableCommand {
         """)
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var output: OutputOptions
     @Option(help: "A text (repeatable).") var text: [String] = []
     @Option(help: ArgumentHelp("A JSON array of texts.", valueName: "file")) var textsJson: String?
@@ -28,7 +29,7 @@ struct SimilarityCommand: ParsableCommand {
         modelOptions.applyThreads()
         let texts = try text + (textsJson.map(TokenizeCommand.readTexts) ?? [])
         let files = try ImageArguments.expand(images)
-        let pipeline = try AltCLIPPipeline(directory: try modelOptions.resolveModel(), precision: modelOptions.precision)
+        let pipeline = try AltCLIPPipeline(directory: try modelOptions.resolveModel(), precision: precisionOptions.precision)
         let (cosine, errors) = try pipeline.similarity(texts: texts, images: files.map(ImageInput.file))
         if output.json {
             try Output.json(SimilarityJSON(texts: texts, images: files.map(\.relativePath), cosine: cosine,
