@@ -82,6 +82,21 @@ struct ModelParityTests {
         try Self.expectAllMatch(produced, outputs, fixture: fixture.name, only: "text_model/", "vision_model/")
     }
 
+    /// transformers 5.24 cannot do this (it loads nothing from a combined folder); we read the
+    /// `text_model.` / `vision_model.` keys.
+    @Test(arguments: combined)
+    func towersLoadAloneFromACombinedFolder(_ fixture: ModelFixture) throws {
+        let inputs = try WeightStore(file: fixture.folder.appendingPathComponent("inputs.safetensors"))
+        let outputs = try fixture.outputs()
+        let text = try AltCLIPTextModel(directory: fixture.folder)
+        let vision = try AltCLIPVisionModel(directory: fixture.folder)
+        #expect(text.loadReport?.unusedKeys == [])
+        #expect(vision.loadReport?.unusedKeys == [])
+        var produced = try text(Self.textInputs(inputs)).namedTensors(prefix: "text_model")
+        produced += try vision(pixelValues: Self.tensor(inputs, "pixel_values")).namedTensors(prefix: "vision_model")
+        try Self.expectAllMatch(produced, outputs, fixture: fixture.name, only: "text_model/", "vision_model/")
+    }
+
     @Test(arguments: textOnly)
     func relativePositionTextModelMatches(_ fixture: ModelFixture) throws {
         let inputs = try WeightStore(file: fixture.folder.appendingPathComponent("inputs.safetensors"))
