@@ -45,21 +45,7 @@ public struct QuantizedWeight: @unchecked Sendable {
                 sums[o] = sum
             }
         }
-        if weight.isBorrowed { Self.releaseResidentPages(weight.pointer, byteCount: rows * cols * 4) }
-    }
-
-    /// `madvise(MADV_PAGEOUT)` on the whole pages inside the range: reclaims them without changing the
-    /// contents (file-backed pages are dropped and re-read on demand), unlike `MADV_DONTNEED`, so it is
-    /// safe for any borrowed memory. A hint: failures (older kernels) are ignored.
-    private static func releaseResidentPages(_ pointer: UnsafePointer<Float>, byteCount: Int) {
-        #if os(Linux)
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        guard page > 0 else { return }
-        let start = (Int(bitPattern: pointer) + page - 1) / page * page
-        let end = (Int(bitPattern: pointer) + byteCount) / page * page
-        guard end > start, let base = UnsafeMutableRawPointer(bitPattern: start) else { return }
-        _ = madvise(base, end - start, 21)  // MADV_PAGEOUT (Linux 5.4+)
-        #endif
+        weight.releaseBorrowedPages()
     }
 
     /// The quantized values, row-major `[out, in]` (a copy; for tests and inspection).

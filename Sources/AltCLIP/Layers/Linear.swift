@@ -61,7 +61,13 @@ public struct Linear: @unchecked Sendable {
          transpose: Bool = false) throws {
         let w = try scope.parameter("weight", shape: [output, input], initializer: .normal(std: weightStd))
         switch scope.loader.precision {
-        case .float32: weights = transpose ? .float32Transposed(w.transposed(0, 1)) : .float32(w)
+        case .float32:
+            if transpose {
+                weights = .float32Transposed(w.transposed(0, 1))
+                w.releaseBorrowedPages()  // the mapped original is no longer read
+            } else {
+                weights = .float32(w)
+            }
         case .int8: weights = .int8(QuantizedWeight(w))
         }
         bias = hasBias ? try scope.parameter("bias", shape: [output], initializer: .zeros) : nil
