@@ -69,32 +69,31 @@ struct ModelParityTests {
         try Self.expectAllMatch(produced, outputs, fixture: fixture.name, skip: skipped)
     }
 
+    /// `AltCLIPTextModel.save_pretrained` / `AltCLIPVisionModel.save_pretrained` sub-folders.
     @Test(arguments: combined.filter { FileManager.default.fileExists(atPath: $0.folder.appendingPathComponent("text_model").path) })
     func standaloneTowerFoldersMatch(_ fixture: ModelFixture) throws {
-        let inputs = try WeightStore(file: fixture.folder.appendingPathComponent("inputs.safetensors"))
-        let outputs = try fixture.outputs()
-        let text = try AltCLIPTextModel(directory: fixture.folder.appendingPathComponent("text_model"))
-        let vision = try AltCLIPVisionModel(directory: fixture.folder.appendingPathComponent("vision_model"))
-        #expect(text.loadReport?.unusedKeys == [])
-        #expect(vision.loadReport?.unusedKeys == [])
-        var produced = try text(Self.textInputs(inputs)).namedTensors(prefix: "text_model")
-        produced += try vision(pixelValues: Self.tensor(inputs, "pixel_values")).namedTensors(prefix: "vision_model")
-        try Self.expectAllMatch(produced, outputs, fixture: fixture.name, only: "text_model/", "vision_model/")
+        try Self.expectTowersMatch(fixture, text: fixture.folder.appendingPathComponent("text_model"),
+                                   vision: fixture.folder.appendingPathComponent("vision_model"))
     }
 
     /// transformers 5.24 cannot do this (it loads nothing from a combined folder); we read the
     /// `text_model.` / `vision_model.` keys.
     @Test(arguments: combined)
     func towersLoadAloneFromACombinedFolder(_ fixture: ModelFixture) throws {
+        try Self.expectTowersMatch(fixture, text: fixture.folder, vision: fixture.folder)
+    }
+
+    /// Each tower loaded on its own from `text` / `vision` reproduces the fixture's `text_model/*` and
+    /// `vision_model/*` references.
+    static func expectTowersMatch(_ fixture: ModelFixture, text textFolder: URL, vision visionFolder: URL) throws {
         let inputs = try WeightStore(file: fixture.folder.appendingPathComponent("inputs.safetensors"))
-        let outputs = try fixture.outputs()
-        let text = try AltCLIPTextModel(directory: fixture.folder)
-        let vision = try AltCLIPVisionModel(directory: fixture.folder)
+        let text = try AltCLIPTextModel(directory: textFolder)
+        let vision = try AltCLIPVisionModel(directory: visionFolder)
         #expect(text.loadReport?.unusedKeys == [])
         #expect(vision.loadReport?.unusedKeys == [])
-        var produced = try text(Self.textInputs(inputs)).namedTensors(prefix: "text_model")
-        produced += try vision(pixelValues: Self.tensor(inputs, "pixel_values")).namedTensors(prefix: "vision_model")
-        try Self.expectAllMatch(produced, outputs, fixture: fixture.name, only: "text_model/", "vision_model/")
+        var produced = try text(textInputs(inputs)).namedTensors(prefix: "text_model")
+        produced += try vision(pixelValues: tensor(inputs, "pixel_values")).namedTensors(prefix: "vision_model")
+        try expectAllMatch(produced, fixture.outputs(), fixture: fixture.name, only: "text_model/", "vision_model/")
     }
 
     @Test(arguments: textOnly)

@@ -28,16 +28,36 @@ enum ModelFolder {
     }
 }
 
+/// What a folder-loading initialiser needs: a loader over the folder's weights (at `precision`), the
+/// key prefix the checkpoint uses, and, after the model is built, what it held besides.
+struct FolderLoad {
+    let loader: ParameterLoader
+    let source: ParameterSource
+    let files: [String]
+    let prefix: String
+
+    init(_ directory: URL, precision: ComputePrecision, prefixes: [String]) throws {
+        let (source, files) = try ModelFolder.openWeights(directory)
+        self.source = source
+        self.files = files
+        prefix = ModelFolder.prefix(in: source, candidates: prefixes)
+        loader = ParameterLoader(source: source)
+        loader.precision = precision
+    }
+
+    var scope: WeightScope { WeightScope(loader: loader, prefix: prefix) }
+
+    var report: LoadReport { LoadReport.make(loader: loader, source: source, files: files, prefix: prefix) }
+}
+
 extension AltCLIPModel {
     /// Loads a model folder. Strict: a missing or misshapen parameter throws with its full key.
     /// `precision` selects the linear layers' arithmetic (`.int8` quantizes their weights at load).
     public convenience init(directory: URL, precision: ComputePrecision = .float32) throws {
         let config = try AltCLIPConfig(contentsOf: ModelFolder.configURL(directory))
-        let (source, files) = try ModelFolder.openWeights(directory)
-        let loader = ParameterLoader(source: source)
-        loader.precision = precision
-        try self.init(WeightScope(loader: loader), config: config)
-        loadReport = LoadReport.make(loader: loader, source: source, files: files, prefix: "")
+        let load = try FolderLoad(directory, precision: precision, prefixes: [""])
+        try self.init(load.scope, config: config)
+        loadReport = load.report
     }
 }
 
@@ -46,12 +66,9 @@ extension AltCLIPTextModel {
     /// `AltCLIPModel` folder (keys under `text_model.`). `precision` as for `AltCLIPModel`.
     public convenience init(directory: URL, precision: ComputePrecision = .float32) throws {
         let config = try AltCLIPTextConfig(contentsOf: ModelFolder.configURL(directory))
-        let (source, files) = try ModelFolder.openWeights(directory)
-        let prefix = ModelFolder.prefix(in: source, candidates: ["text_model.", ""])
-        let loader = ParameterLoader(source: source)
-        loader.precision = precision
-        try self.init(WeightScope(loader: loader, prefix: prefix), config: config)
-        loadReport = LoadReport.make(loader: loader, source: source, files: files, prefix: prefix)
+        let load = try FolderLoad(directory, precision: precision, prefixes: ["text_model.", ""])
+        try self.init(load.scope, config: config)
+        loadReport = load.report
     }
 }
 
@@ -60,11 +77,8 @@ extension AltCLIPVisionModel {
     /// `AltCLIPModel` folder (keys under `vision_model.` in both). `precision` as for `AltCLIPModel`.
     public convenience init(directory: URL, precision: ComputePrecision = .float32) throws {
         let config = try AltCLIPVisionConfig(contentsOf: ModelFolder.configURL(directory))
-        let (source, files) = try ModelFolder.openWeights(directory)
-        let prefix = ModelFolder.prefix(in: source, candidates: ["vision_model.", ""])
-        let loader = ParameterLoader(source: source)
-        loader.precision = precision
-        try self.init(WeightScope(loader: loader, prefix: prefix), config: config)
-        loadReport = LoadReport.make(loader: loader, source: source, files: files, prefix: prefix)
+        let load = try FolderLoad(directory, precision: precision, prefixes: ["vision_model.", ""])
+        try self.init(load.scope, config: config)
+        loadReport = load.report
     }
 }

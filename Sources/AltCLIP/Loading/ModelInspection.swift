@@ -44,11 +44,7 @@ public struct ModelInspection: Sendable {
     public init(directory: URL) throws {
         let configURL = try ModelFolder.configURL(directory)
         let (data, path) = try ConfigJSON.read(configURL)
-        let type = try ConfigJSON.modelType(in: data, path: path) ?? Kind.model.rawValue
-        guard let kind = Kind(rawValue: type) else {
-            throw AltCLIPConfigError.modelTypeMismatch(path: path, expected: [Kind.model.rawValue, Kind.textModel.rawValue,
-                                                                              Kind.visionModel.rawValue], actual: type)
-        }
+        let kind = try Kind(configData: data, path: path)
         self.kind = kind
         let store = try WeightStore.open(directory: directory)
         let source = CheckpointSource(store: store)
@@ -90,6 +86,11 @@ extension ModelInspection.Kind {
     /// The kind of model a folder's `config.json` describes.
     public init(folder: URL) throws {
         let (data, path) = try ConfigJSON.read(try ModelFolder.configURL(folder))
+        try self.init(configData: data, path: path)
+    }
+
+    /// The kind named by a config's `model_type` (a combined model when absent).
+    init(configData data: Data, path: String) throws {
         let type = try ConfigJSON.modelType(in: data, path: path) ?? Self.model.rawValue
         guard let kind = Self(rawValue: type) else {
             throw AltCLIPConfigError.modelTypeMismatch(path: path, expected: [Self.model.rawValue, Self.textModel.rawValue,
