@@ -32,8 +32,10 @@ let package = Package(
         .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
         .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"])]),
 
+        // Vector kernels needing instructions Swift cannot express (AVX-512 BF16), dispatched at run time.
+        .target(name: "CAltCLIPKernels"),
         // Numeric core: tensor, GEMM on a real BLAS, the ops the models need.
-        .target(name: "AltCLIPTensor", dependencies: ["CDNNL", "COpenBLAS"], swiftSettings: optimize),
+        .target(name: "AltCLIPTensor", dependencies: ["CDNNL", "COpenBLAS", "CAltCLIPKernels"], swiftSettings: optimize),
         // Checkpoint readers: safetensors and PyTorch zip/pickle, one WeightStore API. Foundation only.
         .target(name: "AltCLIPWeights", swiftSettings: optimize),
         // Hugging Face Hub access: `ORG/NAME[@REVISION]` to a local snapshot folder in huggingface_hub's

@@ -17,8 +17,8 @@ struct AltCLIPBench: ParsableCommand {
     enum Tower: String, ExpressibleByArgument { case image, text }
     /// `ComputePrecision` by its `--dtype` spelling.
     enum DType: String, ExpressibleByArgument {
-        case fp32, int8
-        var precision: ComputePrecision { self == .int8 ? .int8 : .float32 }
+        case fp32, bf16, int8
+        var precision: ComputePrecision { ComputePrecision(rawValue: rawValue) ?? .float32 }
     }
 
     @Option(help: "Model folder.") var model: String
@@ -28,7 +28,8 @@ struct AltCLIPBench: ParsableCommand {
     @Option(help: "Timed repetitions.") var repeats = 5
     @Option(help: "Untimed warm-up runs.") var warmup = 1
     @Option(help: "Threads (default: all cores).") var threads: Int?
-    @Option(help: "Linear-layer arithmetic: fp32 (exact) or int8 (quantized weights, VNNI GEMM).") var dtype: DType = .fp32
+    @Option(help: "Linear-layer arithmetic: fp32 (exact), bf16 (bfloat16 dot products) or int8 (VNNI GEMM).")
+    var dtype: DType = .fp32
 
     func run() throws {
         if let threads { Threading.setThreadCount(threads) }
@@ -67,10 +68,20 @@ struct AltCLIPBench: ParsableCommand {
             "threads": Threading.threadCount, "times": times,
             "load_seconds": Double(loadTime.components.seconds) + Double(loadTime.components.attoseconds) * 1e-18,
             "peak_rss_bytes": Int(usage.ru_maxrss) * 1024, "dtype": dtype.rawValue,
-            "backend": dtype == .int8 ? "oneDNN gemm_u8s8s32/s8s8s32 (int8 linear) + \(GEMMBackend.current)"
-                : GEMMBackend.current.description,
+            "backend": backendDescription,
         ]
         let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+
+    /// The kernels the linear layers and the remaining GEMMs (attention) run on.
+    var backendDescription: String {
+        switch dtype {
+        case .int8: return "oneDNN gemm_u8s8s32/s8s8s32 (int8 linear) + \(GEMMBackend.current)"
+        case .fp32, .bf16:
+            let type: PackedWeight.Precision = dtype == .bf16 ? .bfloat16 : .float32
+            let kernel = (try? PackedWeight(Tensor(zeros: [1024, 1024]), precision: type).kernelName(rows: 257)) ?? "?"
+            return "oneDNN matmul \(kernel) \(dtype.rawValue) (linear, fused epilogues) + \(GEMMBackend.current) (attention)"
+        }
     }
 }

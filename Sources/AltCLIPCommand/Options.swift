@@ -25,13 +25,14 @@ struct ModelOptions: ParsableArguments {
 /// `--dtype`, for the commands that run the model.
 struct PrecisionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("""
-        Arithmetic of the linear layers: fp32 (exact, default) or int8 (faster and ~4x smaller weights; \
-        embeddings within ~0.999 cosine of fp32).
-        """, valueName: "fp32|int8"))
+        Arithmetic of the linear layers: fp32 (exact, default), bf16 (bfloat16 dot products: ~2x faster \
+        on CPUs with AVX-512 BF16, half the weight memory) or int8 (quantized weights, ~4x smaller); \
+        bf16/int8 embeddings stay within ~0.999 cosine of fp32.
+        """, valueName: "fp32|bf16|int8"))
     var dtype: String = "fp32"
 
     func validate() throws {
-        if ComputePrecision(rawValue: dtype) == nil { throw ValidationError("--dtype must be fp32 or int8") }
+        if ComputePrecision(rawValue: dtype) == nil { throw ValidationError("--dtype must be fp32, bf16 or int8") }
     }
 
     var precision: ComputePrecision { ComputePrecision(rawValue: dtype) ?? .float32 }

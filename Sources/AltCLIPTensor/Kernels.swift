@@ -1,3 +1,4 @@
+import CAltCLIPKernels
 import Foundation
 
 /// Row kernels shared by the ops. Reductions use SIMD accumulators because the compiler may not
@@ -110,6 +111,19 @@ enum Kernels {
                     }
                     c0 = c1
                 }
+            }
+        }
+    }
+
+    /// Rounds Float32 to bfloat16 bits, nearest even (torch's `.to(torch.bfloat16)`); NaN stays NaN
+    /// (quiet), ±∞ stays ±∞, subnormals become ±0 (as the CPU's bfloat16 instructions treat them).
+    /// Runs on AVX-512 BF16's conversion instruction where present; spread over threads.
+    static func roundToBFloat16(_ source: UnsafePointer<Float>, count: Int, into target: UnsafeMutablePointer<UInt16>) {
+        let block = 16384
+        Threading.parallelFor((count + block - 1) / block, costPerItem: block / 4) { blocks in
+            for b in blocks {
+                let start = b * block, end = Swift.min(start + block, count)
+                altclip_f32_to_bf16(source + start, target + start, end - start)
             }
         }
     }

@@ -36,10 +36,12 @@ public struct Tensor: @unchecked Sendable {
 
     /// A zero-copy view of external memory holding `shape`'s product of scalars, e.g. inside an mmap'd
     /// safetensors file. `owner` is retained for as long as any tensor uses the memory. The memory is
-    /// only read; mutating the tensor copies it first.
-    public init(shape: [Int], borrowing pointer: UnsafePointer<Float>, owner: AnyObject) {
+    /// only read; mutating the tensor copies it first. `fileMapped` says the memory is a read-only file
+    /// mapping, whose pages `releaseBorrowedPages()` may drop (they are re-read from the file).
+    public init(shape: [Int], borrowing pointer: UnsafePointer<Float>, owner: AnyObject, fileMapped: Bool = false) {
         self.shape = shape
-        storage = TensorStorage(borrowing: pointer, capacity: Tensor.elementCount(shape), owner: owner)
+        storage = TensorStorage(borrowing: pointer, capacity: Tensor.elementCount(shape), owner: owner,
+                                fileMapped: fileMapped)
     }
 
     /// A tensor with uninitialized scalars, for ops that overwrite every element.

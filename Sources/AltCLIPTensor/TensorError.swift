@@ -6,6 +6,8 @@ public enum TensorError: Error, Equatable, Sendable {
     case indexOutOfRange(operation: String, position: Int, id: Int, bound: Int)
     /// An input's shape does not fit: `expected` describes what the operation needs.
     case shapeMismatch(operation: String, expected: String, actual: [Int])
+    /// The compute library refused an operation (e.g. oneDNN could not create a primitive).
+    case backend(String)
 }
 
 extension TensorError: LocalizedError, CustomStringConvertible {
@@ -15,6 +17,8 @@ extension TensorError: LocalizedError, CustomStringConvertible {
             return "\(operation): index \(id) at position \(position) is out of range 0..<\(bound)"
         case let .shapeMismatch(operation, expected, actual):
             return "\(operation): expected \(expected), got shape \(actual)"
+        case let .backend(message):
+            return message
         }
     }
 

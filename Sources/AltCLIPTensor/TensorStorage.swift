@@ -7,6 +7,8 @@ final class TensorStorage: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Float>
     let capacity: Int
     let owner: AnyObject?
+    /// Borrowed from a read-only file mapping (pages may be dropped and re-read).
+    let isFileMapped: Bool
 
     var isOwned: Bool { owner == nil }
 
@@ -17,12 +19,14 @@ final class TensorStorage: @unchecked Sendable {
         pointer = raw.bindMemory(to: Float.self, capacity: max(capacity, 1))
         self.capacity = capacity
         owner = nil
+        isFileMapped = false
     }
 
-    init(borrowing pointer: UnsafePointer<Float>, capacity: Int, owner: AnyObject) {
+    init(borrowing pointer: UnsafePointer<Float>, capacity: Int, owner: AnyObject, fileMapped: Bool = false) {
         self.pointer = UnsafeMutablePointer(mutating: pointer)
         self.capacity = capacity
         self.owner = owner
+        isFileMapped = fileMapped
     }
 
     deinit {

@@ -18,7 +18,8 @@ final class MappedFile: @unchecked Sendable {
     let path: String
     /// All bytes of the file; empty (with a nil base address) for an empty file.
     let bytes: UnsafeRawBufferPointer
-    private let isMapped: Bool
+    /// Whether `bytes` is a file mapping (false for an empty file).
+    let isMapped: Bool
 
     /// Maps `url` read-only.
     init(url: URL) throws {

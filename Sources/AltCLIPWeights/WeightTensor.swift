@@ -27,6 +27,10 @@ public struct WeightTensor: @unchecked Sendable {
         self.file = file
     }
 
+    /// Whether `bytes` lie in a read-only file mapping (so their pages can be dropped from memory and
+    /// re-read from the file on demand), rather than in a materialized buffer.
+    public var isFileMapped: Bool { (owner as? MappedFile)?.isMapped ?? false }
+
     /// Number of elements (1 for a scalar).
     public var elementCount: Int { shape.reduce(1, *) }
 

@@ -95,14 +95,15 @@ struct DemoModelTests {
     }
 
     /// Reduced precision must not change a single top-1 label on the samples, in any language.
-    @Test func int8KeepsEveryTopLabel() throws {
+    @Test(arguments: [ComputePrecision.int8, .bfloat16])
+    func reducedPrecisionKeepsEveryTopLabel(precision: ComputePrecision) throws {
         let expected = try Self.expected()
-        let pipeline = try AltCLIPPipeline(directory: Self.modelFolder, precision: .int8)
+        let pipeline = try AltCLIPPipeline(directory: Self.modelFolder, precision: precision)
         let files = expected.samples.map { ImageInput.file(Self.samples.appendingPathComponent($0.file)) }
         for language in expected.languages {
             let results = try pipeline.classify(images: files, labels: expected.labels[language]!)
             for (sample, result) in zip(expected.samples, results) {
-                #expect(try result.get().first?.label == sample.trueLabel[language], "\(sample.file) in \(language)")
+                #expect(try result.get().first?.label == sample.trueLabel[language], "\(sample.file) in \(language) (\(precision))")
             }
         }
     }

@@ -16,7 +16,8 @@ final class CheckpointSource: ParameterSource {
         let weight = try store.tensor(key)
         if weight.dtype == .float32, let base = weight.bytes.baseAddress,
            Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 {
-            return Tensor(shape: weight.shape, borrowing: base.assumingMemoryBound(to: Float.self), owner: weight.owner)
+            return Tensor(shape: weight.shape, borrowing: base.assumingMemoryBound(to: Float.self), owner: weight.owner,
+                          fileMapped: weight.isFileMapped)
         }
         return Tensor(shape: weight.shape, scalars: try weight.float32Values())
     }

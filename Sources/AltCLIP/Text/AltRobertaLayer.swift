@@ -27,9 +27,10 @@ public struct AltRobertaLayer: @unchecked Sendable {
                         returnProbabilities: Bool) -> (Tensor, Tensor?) {
         let (context, probabilities) = selfAttention(x, additiveMask: additiveMask, headMask: headMask,
                                                      returnProbabilities: returnProbabilities)
-        let h1 = attentionLayerNorm(Ops.add(attentionOutput(context), x))
-        let m = Ops.activate(intermediate(h1), activation)
-        let h2 = outputLayerNorm(Ops.add(output(m), h1))
+        // Residual adds and the activation run in the products' epilogues (see `Linear`).
+        let h1 = attentionLayerNorm(attentionOutput(context, activation: nil, residual: x))
+        let m = intermediate(h1, activation: activation, residual: nil)
+        let h2 = outputLayerNorm(output(m, activation: nil, residual: h1))
         return (h2, probabilities)
     }
 }

@@ -13,7 +13,6 @@ public struct AltCLIPEncoderLayer: @unchecked Sendable {
     public let activation: Activation
     public let heads: Int
 
-    /// Linear weights are kept transposed: every call sees 1 + patches rows per image (see `Linear`).
     init(_ scope: WeightScope, config: AltCLIPVisionConfig) throws {
         let h = config.hiddenSize, i = config.intermediateSize, eps = Float(config.layerNormEps)
         let factor = Float(config.initializerFactor), layers = Float(2 * config.numHiddenLayers)
@@ -21,14 +20,13 @@ public struct AltCLIPEncoderLayer: @unchecked Sendable {
         let inStd = 1 / Float(h).squareRoot() / layers.squareRoot() * factor
         let outStd = 1 / Float(h).squareRoot() * factor
         let attention = scope("self_attn")
-        qProj = try Linear(attention("q_proj"), input: h, output: h, weightStd: inStd, transpose: true)
-        kProj = try Linear(attention("k_proj"), input: h, output: h, weightStd: inStd, transpose: true)
-        vProj = try Linear(attention("v_proj"), input: h, output: h, weightStd: inStd, transpose: true)
-        outProj = try Linear(attention("out_proj"), input: h, output: h, weightStd: outStd, transpose: true)
+        qProj = try Linear(attention("q_proj"), input: h, output: h, weightStd: inStd)
+        kProj = try Linear(attention("k_proj"), input: h, output: h, weightStd: inStd)
+        vProj = try Linear(attention("v_proj"), input: h, output: h, weightStd: inStd)
+        outProj = try Linear(attention("out_proj"), input: h, output: h, weightStd: outStd)
         layerNorm1 = try LayerNorm(scope("layer_norm1"), dimension: h, eps: eps)
-        fc1 = try Linear(scope("mlp")("fc1"), input: h, output: i, weightStd: 1 / Float(2 * h).squareRoot() * factor,
-                         transpose: true)
-        fc2 = try Linear(scope("mlp")("fc2"), input: i, output: h, weightStd: inStd, transpose: true)
+        fc1 = try Linear(scope("mlp")("fc1"), input: h, output: i, weightStd: 1 / Float(2 * h).squareRoot() * factor)
+        fc2 = try Linear(scope("mlp")("fc2"), input: i, output: h, weightStd: inStd)
         layerNorm2 = try LayerNorm(scope("layer_norm2"), dimension: h, eps: eps)
         activation = try config.activation()
         heads = config.numAttentionHeads
@@ -39,8 +37,9 @@ public struct AltCLIPEncoderLayer: @unchecked Sendable {
         let (context, probabilities) = Ops.attention(query: qProj(n1), key: kProj(n1), value: vProj(n1), heads: heads,
                                                      additiveMask: nil, headMask: nil,
                                                      returnProbabilities: returnProbabilities)
-        let h1 = Ops.add(x, outProj(context))
-        let h2 = Ops.add(h1, fc2(Ops.activate(fc1(layerNorm2(h1)), activation)))
+        // Residual adds and the MLP activation run in the products' epilogues (see `Linear`).
+        let h1 = outProj(context, activation: nil, residual: x)
+        let h2 = fc2(fc1(layerNorm2(h1), activation: activation, residual: nil), activation: nil, residual: h1)
         return (h2, probabilities)
     }
 }
