@@ -1,13 +1,14 @@
 import CDNNL
 import Foundation
 
-/// One oneDNN matmul primitive `dst[M, N] = epilogue(src[M, K] · W[K, N] + bias)` for a packed weight
-/// layout, created once per shape and epilogue and cached for the life of the process (oneDNN's
+/// One oneDNN matmul primitive `dst[M, N] = epilogue(src[M, K] · W[K, N] + bias)` for a weight layout, created once per shape and epilogue and cached for the life of the process (oneDNN's
 /// kernels are JIT-compiled at creation, ~0.1–1 ms; a call then costs only argument set-up).
 final class MatmulPrimitive: @unchecked Sendable {
     struct Key: Hashable {
         let rows: Int, outFeatures: Int, inFeatures: Int
-        let precision: PackedWeight.Precision
+        let precision: MatmulWeight.Precision
+        /// Packed layout, or the stored `[out, in]` read in place.
+        let packed: Bool
         let bias: Bool
         let activation: Activation?
         let residual: Bool
@@ -97,7 +98,7 @@ final class MatmulPrimitive: @unchecked Sendable {
     nonisolated(unsafe) private static var cache: [Key: MatmulPrimitive] = [:]
 
     /// The cached primitive for `key` over `weight`'s layout, created on first use.
-    static func primitive(for key: Key, weight: PackedWeight) throws -> MatmulPrimitive {
+    static func primitive(for key: Key, weight: MatmulWeight) throws -> MatmulPrimitive {
         lock.lock()
         if let cached = cache[key] {
             lock.unlock()

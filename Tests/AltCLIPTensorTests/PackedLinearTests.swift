@@ -2,7 +2,7 @@ import AltCLIPTensor
 import Foundation
 import Testing
 
-/// `PackedWeight` and `Ops.linear(_:packed:…)` (oneDNN matmul with fused epilogues) against Double
+/// `MatmulWeight` and `Ops.linear(_:weight:…)` (oneDNN matmul with fused epilogues) against Double
 /// references: Float32 to the fp32 GEMM noise floor, bfloat16 against the same maths on inputs rounded
 /// to bfloat16 (so only the accumulation order differs).
 @Suite struct PackedLinearTests {
@@ -38,17 +38,24 @@ import Testing
         let x = random.tensor([1, rows, inFeatures])
         let w = random.tensor([outFeatures, inFeatures], -0.2, 0.2)
         let b = random.tensor([outFeatures])
-        let packed = try PackedWeight(w, precision: .float32)
-        let y = Ops.linear(x, packed: packed, bias: b)
+        let packed = try MatmulWeight(w, precision: .float32)
+        let y = Ops.linear(x, weight: packed, bias: b)
         expectClose("packed fp32 \(rows)×\(inFeatures)→\(outFeatures)", y,
                     Reference(shape: [1, rows, outFeatures], values: Self.reference(x, w, b, bf16: false)),
                     absolute: 2e-5, relative: 1e-5)
-        let noBias = Ops.linear(x, packed: packed, bias: nil)
+        let noBias = Ops.linear(x, weight: packed, bias: nil)
         expectClose("packed fp32 no bias", noBias,
                     Reference(shape: [1, rows, outFeatures], values: Self.reference(x, w, nil, bf16: false)),
                     absolute: 2e-5, relative: 1e-5)
         // Unpacking gives the exact stored weight back.
         #expect(try packed.unpacked().scalars == w.scalars)
+        // The stored layout read in place gives the same products, with every epilogue.
+        let inPlace = try MatmulWeight(asStored: w)
+        #expect(!inPlace.isPacked && packed.isPacked)
+        let residual = random.tensor([1, rows, outFeatures])
+        let a = Ops.linear(x, weight: inPlace, bias: b, activation: .quickGelu, residual: residual)
+        let c = Ops.linear(x, weight: packed, bias: b, activation: .quickGelu, residual: residual)
+        expectClose("in place vs packed", a, Reference(c), absolute: 2e-5, relative: 1e-5)
     }
 
     @Test(arguments: [(1, 24, 40), (16, 96, 128), (257, 80, 64), (100, 130, 70)])
@@ -57,9 +64,9 @@ import Testing
         let x = random.tensor([rows, inFeatures], -3, 3)
         let w = random.tensor([outFeatures, inFeatures], -0.2, 0.2)
         let b = random.tensor([outFeatures])
-        let packed = try PackedWeight(w, precision: .bfloat16)
+        let packed = try MatmulWeight(w, precision: .bfloat16)
         #expect(packed.byteCount >= outFeatures * inFeatures * 2)  // padded to whole blocks for small shapes
-        let y = Ops.linear(x, packed: packed, bias: b)
+        let y = Ops.linear(x, weight: packed, bias: b)
         expectClose("packed bf16 \(rows)×\(inFeatures)→\(outFeatures)", y,
                     Reference(shape: [rows, outFeatures], values: Self.reference(x, w, b, bf16: true)),
                     absolute: 1e-4, relative: 1e-5)
@@ -76,9 +83,9 @@ import Testing
         let w = random.tensor([48, 40], -1, 1)
         let bits = w.scalars.map { UInt16(Float(Self.bfloat16($0)).bitPattern >> 16) }
         let fromBits = try bits.withUnsafeBufferPointer {
-            try PackedWeight(bfloat16Bits: $0.baseAddress!, outFeatures: 48, inFeatures: 40)
+            try MatmulWeight(bfloat16Bits: $0.baseAddress!, outFeatures: 48, inFeatures: 40)
         }
-        let fromFloat = try PackedWeight(w, precision: .bfloat16)
+        let fromFloat = try MatmulWeight(w, precision: .bfloat16)
         #expect(try fromBits.unpacked().scalars == fromFloat.unpacked().scalars)
     }
 
@@ -90,14 +97,14 @@ import Testing
         let w = random.tensor([64, 48], -0.3, 0.3)
         let b = random.tensor([64])
         let residual = random.tensor([2, 9, 64])
-        let packed = try PackedWeight(w, precision: .float32)
-        let y = Ops.linear(x, packed: packed, bias: b, activation: activation, residual: residual)
+        let packed = try MatmulWeight(w, precision: .float32)
+        let y = Ops.linear(x, weight: packed, bias: b, activation: activation, residual: residual)
         let linear = Reference(shape: [2, 9, 64], values: Self.reference(x, w, b, bf16: false))
         let expected = Reference(shape: [2, 9, 64], values: zip(linear.values, residual.scalars).map {
             Naive.activation($0, activation) + Double($1)
         })
         expectClose("fused \(activation.rawValue) + residual", y, expected, absolute: 3e-5, relative: 1e-5)
-        let noResidual = Ops.linear(x, packed: packed, bias: b, activation: activation)
+        let noResidual = Ops.linear(x, weight: packed, bias: b, activation: activation)
         expectClose("fused \(activation.rawValue)", noResidual,
                     Reference(shape: [2, 9, 64], values: linear.values.map { Naive.activation($0, activation) }),
                     absolute: 3e-5, relative: 1e-5)
@@ -105,14 +112,19 @@ import Testing
 
     /// The packed layout chosen once serves every row count on the optimized (brgemm) kernels, never
     /// oneDNN's slow reference implementation.
-    @Test(arguments: [PackedWeight.Precision.float32, .bfloat16])
-    func everyRowCountRunsOptimizedKernels(precision: PackedWeight.Precision) throws {
+    @Test(arguments: [MatmulWeight.Precision.float32, .bfloat16])
+    func everyRowCountRunsOptimizedKernels(precision: MatmulWeight.Precision) throws {
         let w = Tensor(zeros: [1024, 256])
-        let packed = try PackedWeight(w, precision: precision)
+        let packed = try MatmulWeight(w, precision: precision)
         #expect(packed.byteCount == 1024 * 256 * (precision == .float32 ? 4 : 2))
+        let inPlace = try MatmulWeight(asStored: w)
         for rows in [1, 2, 16, 77, 257, 1232, 2056] {
             let name = try packed.kernelName(rows: rows)
             #expect(!name.contains("ref"), "\(precision) rows \(rows): \(name)")
+            if precision == .float32 {
+                let stored = try inPlace.kernelName(rows: rows)
+                #expect(!stored.contains("ref"), "as stored, rows \(rows): \(stored)")
+            }
         }
     }
 
@@ -121,9 +133,9 @@ import Testing
         // (Subnormals are left out: the CPU's bfloat16 dot product treats them as zero.)
         let values: [Float] = [1 + 1.0 / 256, 1 + 3.0 / 256, -2.5, .nan, .infinity, Float.greatestFiniteMagnitude, 1e-30]
         let identity = Tensor(shape: [1, 1], scalars: [1])
-        let packed = try PackedWeight(identity, precision: .bfloat16)
+        let packed = try MatmulWeight(identity, precision: .bfloat16)
         for (i, v) in values.enumerated() {
-            let y = Ops.linear(Tensor(shape: [1, 1], scalars: [v]), packed: packed, bias: nil).scalars[0]
+            let y = Ops.linear(Tensor(shape: [1, 1], scalars: [v]), weight: packed, bias: nil).scalars[0]
             let expected = Self.bfloat16(v)
             if v.isNaN { #expect(y.isNaN) } else {
                 #expect(Double(y) == (v == .greatestFiniteMagnitude ? .infinity : expected), "value \(i) \(v) → \(y)")

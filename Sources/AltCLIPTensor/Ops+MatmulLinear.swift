@@ -10,7 +10,7 @@ extension Ops {
     ///   - activation: fused when oneDNN has the same function (`MatmulPrimitive.eltwise`), else applied after.
     ///   - residual: `[..., out]` added last (e.g. the pre-norm stream of a transformer block).
     /// - Returns: `[..., out]`, Float32.
-    public static func linear(_ x: Tensor, packed weight: PackedWeight, bias: Tensor?,
+    public static func linear(_ x: Tensor, weight: MatmulWeight, bias: Tensor?,
                               activation: Activation? = nil, residual: Tensor? = nil) -> Tensor {
         let outFeatures = weight.outFeatures, inFeatures = weight.inFeatures
         precondition(x.rank >= 1 && x.shape[x.rank - 1] == inFeatures,
@@ -41,11 +41,11 @@ extension Ops {
     }
 
     // swiftlint:disable:next function_parameter_count
-    private static func runPacked(_ x: Tensor, rows: Int, weight: PackedWeight, bias: Tensor?,
+    private static func runPacked(_ x: Tensor, rows: Int, weight: MatmulWeight, bias: Tensor?,
                                   activation: Activation?, residual: Tensor?, into result: Tensor) throws {
         let threads = Threading.threadCount
         let key = MatmulPrimitive.Key(rows: rows, outFeatures: weight.outFeatures, inFeatures: weight.inFeatures,
-                                      precision: weight.precision, bias: bias != nil, activation: activation,
+                                      precision: weight.precision, packed: weight.isPacked, bias: bias != nil, activation: activation,
                                       residual: residual != nil, threads: threads)
         let matmul = try MatmulPrimitive.primitive(for: key, weight: weight)
         var sourceDescriptor = try OneDNN.matrix(rows, weight.inFeatures, weight.precision.dataType)
@@ -96,7 +96,7 @@ extension Ops {
         }
     }
 
-    private static func unfusedFallback(_ x: Tensor, weight: PackedWeight, bias: Tensor?, activation: Activation?,
+    private static func unfusedFallback(_ x: Tensor, weight: MatmulWeight, bias: Tensor?, activation: Activation?,
                                         residual: Tensor?) -> Tensor {
         guard let plain = try? weight.unpacked() else {
             preconditionFailure("oneDNN failed on a valid linear layer \(x.shape) × [\(weight.outFeatures), \(weight.inFeatures)]")

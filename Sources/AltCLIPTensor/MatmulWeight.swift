@@ -1,16 +1,16 @@
 import CDNNL
 import Foundation
 
-/// A linear weight `[out, in]` reordered once, at load, into the blocked layout oneDNN's matmul
-/// kernels read fastest, in Float32 or bfloat16 (`Ops.linear(_:packed:bias:activation:residual:)`).
+/// A linear weight `[out, in]` ready for oneDNN's matmul primitive (`Ops.linear(_:weight:bias:activation:residual:)`):
+/// either reordered once into the blocked layout its kernels read fastest ("packed", Float32 or
+/// bfloat16), or the Float32 weight exactly as stored, read in place (no copy, no conversion time).
 ///
-/// Measured here (AMD EPYC Zen 4, 2 threads, GFLOP/s, `M×N×K`): Float32 packed 222–233 vs 198–227 for
-/// `dnnl_sgemm` on a pre-transposed weight and 156–220 for the matmul on the stored `[out, in]` layout
-/// (16 rows: 156); bfloat16 packed 446–465 (the CPU's `vdpbf16ps`, fp32 accumulation), 2.0–2.1× Float32.
-/// Packing a 4096×1024 weight takes ~6 ms, against the ~1.2 s the old transposition took for the
-/// vision tower.
-public final class PackedWeight: @unchecked Sendable {
-    /// The element type of the packed weight (and of the activations fed to its products).
+/// Measured here (AMD EPYC Zen 4, 2 threads, GFLOP/s, `M×N×K`): Float32 packed 222–233; as stored
+/// 209–220 from 257 rows up but 156 at 16 rows; `dnnl_sgemm` on a pre-transposed copy 198–227;
+/// bfloat16 packed 446–465 (the CPU's `vdpbf16ps`, fp32 accumulation), 2.0–2.1× Float32. Packing a
+/// 4096×1024 weight takes ~6 ms.
+public final class MatmulWeight: @unchecked Sendable {
+    /// The element type of the weight (and of the activations fed to its products).
     public enum Precision: String, Sendable {
         case float32
         /// bfloat16 (round to nearest even, as torch's `.to(torch.bfloat16)`); products accumulate in fp32.
@@ -22,11 +22,15 @@ public final class PackedWeight: @unchecked Sendable {
     /// Input features.
     public let inFeatures: Int
     public let precision: Precision
-    /// The packed layout of the logical `[in, out]` matrix the matmul reads as its weights.
+    /// Whether the data is in oneDNN's blocked layout (else it is the stored `[out, in]`, read in place).
+    public let isPacked: Bool
+    /// The layout of the logical `[in, out]` matrix the matmul reads as its weights.
     let descriptor: dnnl_memory_desc_t
     let data: UnsafeMutableRawPointer
-    /// Bytes of packed data held.
+    /// Bytes of weight data (owned when packed, borrowed otherwise).
     public let byteCount: Int
+    /// The stored tensor an unpacked weight reads (kept alive with it).
+    private let stored: Tensor?
     /// A oneDNN memory object over `data`, shared by every product (only read).
     let memory: dnnl_memory_t
 
@@ -34,11 +38,28 @@ public final class PackedWeight: @unchecked Sendable {
     /// memory its pages are handed back afterwards (it is not read again).
     public convenience init(_ weight: Tensor, precision: Precision) throws {
         guard weight.rank == 2 else {
-            throw TensorError.shapeMismatch(operation: "PackedWeight", expected: "[out, in]", actual: weight.shape)
+            throw TensorError.shapeMismatch(operation: "MatmulWeight", expected: "[out, in]", actual: weight.shape)
         }
         try self.init(source: UnsafeMutableRawPointer(mutating: weight.pointer), type: dnnl_f32,
                       outFeatures: weight.shape[0], inFeatures: weight.shape[1], precision: precision)
         weight.releaseBorrowedPages()
+    }
+
+    /// The Float32 weight `[out, in]` as it is (e.g. borrowed from the mapped checkpoint), read in place.
+    public init(asStored weight: Tensor) throws {
+        guard weight.rank == 2, weight.count > 0 else {
+            throw TensorError.shapeMismatch(operation: "MatmulWeight", expected: "a non-empty [out, in]", actual: weight.shape)
+        }
+        outFeatures = weight.shape[0]
+        inFeatures = weight.shape[1]
+        precision = .float32
+        isPacked = false
+        var plain = try OneDNN.matrix(inFeatures, outFeatures, dnnl_f32, transposed: true)
+        descriptor = plain
+        data = UnsafeMutableRawPointer(mutating: weight.pointer)
+        byteCount = weight.count * 4
+        stored = weight
+        memory = try OneDNN.memory(&plain, data)
     }
 
     /// Packs a bfloat16 weight `[out, in]` given as raw bits (e.g. straight from a bf16 checkpoint,
@@ -51,13 +72,15 @@ public final class PackedWeight: @unchecked Sendable {
     private init(source: UnsafeMutableRawPointer, type: dnnl_data_type_t, outFeatures: Int, inFeatures: Int,
                  precision: Precision) throws {
         guard outFeatures > 0, inFeatures > 0 else {
-            throw TensorError.shapeMismatch(operation: "PackedWeight", expected: "a non-empty [out, in]",
+            throw TensorError.shapeMismatch(operation: "MatmulWeight", expected: "a non-empty [out, in]",
                                             actual: [outFeatures, inFeatures])
         }
         self.outFeatures = outFeatures
         self.inFeatures = inFeatures
         self.precision = precision
-        let target = try PackedWeight.packedLayout(outFeatures: outFeatures, inFeatures: inFeatures,
+        isPacked = true
+        stored = nil
+        let target = try MatmulWeight.packedLayout(outFeatures: outFeatures, inFeatures: inFeatures,
                                                    precision: precision)
         descriptor = target
         var packed = target
@@ -75,11 +98,12 @@ public final class PackedWeight: @unchecked Sendable {
 
     deinit {
         dnnl_memory_destroy(memory)
-        data.deallocate()
+        if isPacked { data.deallocate() }
     }
 
     /// The weight back as Float32 `[out, in]` (bfloat16 values widened exactly).
     public func unpacked() throws -> Tensor {
+        if let stored { return stored }
         let result = Tensor(uninitializedShape: [outFeatures, inFeatures])
         var plain = try OneDNN.matrix(inFeatures, outFeatures, dnnl_f32, transposed: true)
         var packed = descriptor
@@ -91,7 +115,8 @@ public final class PackedWeight: @unchecked Sendable {
     /// reports and tests.
     public func kernelName(rows: Int) throws -> String {
         let key = MatmulPrimitive.Key(rows: rows, outFeatures: outFeatures, inFeatures: inFeatures, precision: precision,
-                                      bias: true, activation: nil, residual: false, threads: Threading.threadCount)
+                                      packed: isPacked, bias: true, activation: nil, residual: false,
+                                      threads: Threading.threadCount)
         return try MatmulPrimitive.primitive(for: key, weight: self).implementation
     }
 
@@ -120,7 +145,7 @@ public final class PackedWeight: @unchecked Sendable {
     }
 }
 
-extension PackedWeight.Precision {
+extension MatmulWeight.Precision {
     var dataType: dnnl_data_type_t { self == .float32 ? dnnl_f32 : dnnl_bf16 }
 }
 
