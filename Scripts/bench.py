@@ -53,12 +53,14 @@ def measure_case(model, case, rounds, repeats):
     return per, rss, backend
 
 
-def startup(model, rounds):
-    """Process start to the first image embedding (load + one forward, no warm-up)."""
+def startup(model, rounds, dtype="fp32"):
+    """Process start to the first image embedding (load + one forward, no warm-up; Swift converts its
+    weights lazily, as a one-shot command does)."""
     per = {"swift": [], "torch": []}
     args = ["--model", str(model), "--tower", "image", "--repeats", "1", "--warmup", "0"]
+    swift_args = args + ["--lazy", "--dtype", dtype]
     for _ in range(rounds):
-        for engine, cmd in (("swift", swift_cmd(args)), ("torch", torch_cmd(args))):
+        for engine, cmd in (("swift", swift_cmd(swift_args)), ("torch", torch_cmd(args))):
             t = time.perf_counter()
             run_json(cmd)
             per[engine].append(time.perf_counter() - t)
@@ -91,12 +93,16 @@ def main():
              dict(name="text b64 x16", tower="text", batch=64, tokens=16),
              dict(name="text b64 x77", tower="text", batch=64, tokens=77),
              dict(name="image b1, 1 thread", tower="image", batch=1, threads=1),
+             dict(name="image b1 bf16", tower="image", batch=1, dtype="bf16"),
+             dict(name="image b8 bf16", tower="image", batch=8, dtype="bf16"),
+             dict(name="text b1 x16 bf16", tower="text", batch=1, tokens=16, dtype="bf16"),
+             dict(name="text b64 x16 bf16", tower="text", batch=64, tokens=16, dtype="bf16"),
              dict(name="image b1 int8", tower="image", batch=1, dtype="int8"),
              dict(name="image b8 int8", tower="image", batch=8, dtype="int8"),
              dict(name="text b1 x16 int8", tower="text", batch=1, tokens=16, dtype="int8"),
              dict(name="text b64 x16 int8", tower="text", batch=64, tokens=16, dtype="int8")]
     if a.quick:
-        cases = [c for c in cases if c["name"] in ("image b1", "text b1 x16", "image b1 int8", "text b1 x16 int8")]
+        cases = [c for c in cases if c["name"] in ("image b1", "text b1 x16", "image b1 bf16", "text b1 x16 bf16")]
     print(f"{'case':22} {'swift median':>16} {'torch median':>16} {'torch/swift':>12}   peak RSS swift / torch")
     rows = []
     backends = {}
@@ -108,10 +114,11 @@ def main():
         rows.append((case["name"], sm, tm))
         print(f"{case['name']:22} {s:>16} {t:>16} {tm / sm:11.2f}x   {rss['swift'] / 1e9:.2f} / {rss['torch'] / 1e9:.2f} GB",
               flush=True)
-    per = startup(model, a.rounds)
-    sm, s = fmt(per["swift"])
-    tm, t = fmt(per["torch"])
-    print(f"{'start→first image emb':22} {s:>16} {t:>16} {tm / sm:11.2f}x")
+    for dtype in ("fp32", "bf16"):
+        per = startup(model, a.rounds, dtype)
+        sm, s = fmt(per["swift"])
+        tm, t = fmt(per["torch"])
+        print(f"{'start→image emb ' + dtype:22} {s:>16} {t:>16} {tm / sm:11.2f}x")
     print("backends:", json.dumps(backends))
 
 
