@@ -63,10 +63,11 @@ public final class MatmulWeight: @unchecked Sendable {
     }
 
     /// Packs a bfloat16 weight `[out, in]` given as raw bits (e.g. straight from a bf16 checkpoint,
-    /// without widening it to Float32 first).
-    public convenience init(bfloat16Bits: UnsafePointer<UInt16>, outFeatures: Int, inFeatures: Int) throws {
+    /// without widening it to Float32 first), for `precision` products (Float32 widens exactly).
+    public convenience init(bfloat16Bits: UnsafePointer<UInt16>, outFeatures: Int, inFeatures: Int,
+                            precision: Precision = .bfloat16) throws {
         try self.init(source: UnsafeMutableRawPointer(mutating: bfloat16Bits), type: dnnl_bf16,
-                      outFeatures: outFeatures, inFeatures: inFeatures, precision: .bfloat16)
+                      outFeatures: outFeatures, inFeatures: inFeatures, precision: precision)
     }
 
     private init(source: UnsafeMutableRawPointer, type: dnnl_data_type_t, outFeatures: Int, inFeatures: Int,

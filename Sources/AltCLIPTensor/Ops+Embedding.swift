@@ -23,6 +23,29 @@ extension Ops {
         return result
     }
 
+    /// `gather` from a bfloat16 table given as raw bits `[rows, dimension]` (e.g. a bf16 checkpoint's
+    /// word embeddings, never widened as a whole): the selected rows are widened exactly to Float32.
+    public static func gather(bfloat16Table table: UnsafePointer<UInt16>, rows: Int, dimension d: Int, ids: [Int],
+                              shape: [Int]) throws -> Tensor {
+        guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == ids.count else {
+            throw TensorError.shapeMismatch(operation: "gather", expected: "\(ids.count) ids", actual: shape)
+        }
+        for (position, id) in ids.enumerated() where id < 0 || id >= rows {
+            throw TensorError.indexOutOfRange(operation: "gather", position: position, id: id, bound: rows)
+        }
+        let result = Tensor(uninitializedShape: shape + [d])
+        let target = result.storage.pointer
+        ids.withUnsafeBufferPointer { idBuffer in
+            Threading.parallelFor(ids.count, costPerItem: d) { range in
+                for i in range {
+                    let row = table + idBuffer[i] * d, out = target + i * d
+                    for j in 0..<d { out[j] = Float(bitPattern: UInt32(row[j]) << 16) }
+                }
+            }
+        }
+        return result
+    }
+
     /// Non-overlapping patch convolution (kernel = stride = `patchSize`, no padding, no bias) as one GEMM.
     /// pixels `[B, C, H, W]`, weight `[O, C, P, P]` → `[B, (H/P)·(W/P), O]`, patches in row-major order
     /// (torch `conv2d(...).flatten(2).transpose(1, 2)`). Like the convolution, trailing pixels that do

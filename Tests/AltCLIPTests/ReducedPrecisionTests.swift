@@ -75,3 +75,61 @@ struct FullSizeReducedPrecisionTests {
         #expect(image.allSatisfy { $0 >= 0.999 }, "image cosines \(image)")
     }
 }
+
+/// A bfloat16 checkpoint (as `altclip convert --dtype bf16` or `save_pretrained(torch_dtype=bfloat16)`
+/// writes) loaded for bfloat16 compute: linear weights are packed straight from the stored values,
+/// never widened to Float32, and give the same products as rounding the fp32 checkpoint at load.
+@Suite("bfloat16 checkpoints")
+struct BFloat16CheckpointTests {
+    @Test func bfloat16CheckpointStaysCompactAndMatchesRoundedFloat32() throws {
+        let fixture = try #require(ModelFixture.all.first { $0.name == "altclip-m18-shaped" })
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("altclip-bf16-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(at: fixture.folder.appendingPathComponent("config.json"),
+                                         to: folder.appendingPathComponent("config.json"))
+        let store = try WeightStore(file: fixture.folder.appendingPathComponent("model.safetensors"))
+        try CheckpointConverter.convert(store: store, to: folder.appendingPathComponent("model.safetensors"), dtype: .bfloat16)
+
+        let compact = try AltCLIPModel(directory: folder, precision: .bfloat16)
+        let layers = compact.visionModel.linearLayers + compact.textModel.linearLayers
+            + [compact.textProjection, compact.visualProjection]
+        #expect(layers.allSatisfy { $0.storage.isCompactSource && $0.precision == .bfloat16 })
+        // Packed from the stored bfloat16 values: 2 bytes per weight (tiny shapes pad to whole blocks).
+        #expect(layers.allSatisfy { $0.weightBytes >= 2 * $0.inputFeatures * $0.outputFeatures })
+        let fromFloat = try AltCLIPModel(directory: fixture.folder, precision: .bfloat16)
+        #expect(!fromFloat.visualProjection.storage.isCompactSource)
+        // Same bfloat16 weights either way (converter and load-time rounding are both nearest-even).
+        for (a, b) in zip(layers, fromFloat.visionModel.linearLayers + fromFloat.textModel.linearLayers
+                          + [fromFloat.textProjection, fromFloat.visualProjection]) {
+            #expect(a.weight.scalars == b.weight.scalars)
+        }
+        // The embeddings still track the fp32 reference (other parameters are bfloat16 too now).
+        let inputs = try WeightStore(file: fixture.folder.appendingPathComponent("inputs.safetensors"))
+        let outputs = try FixtureSafetensors(contentsOf: fixture.folder.appendingPathComponent("outputs.safetensors"))
+        let out = try compact(ModelParityTests.textInputs(inputs), pixelValues: ModelParityTests.tensor(inputs, "pixel_values"))
+        let text = ReducedPrecisionTests.rowCosines(out.textEmbeds, try outputs.tensor("text_embeds"))
+        let image = ReducedPrecisionTests.rowCosines(out.imageEmbeds, try outputs.tensor("image_embeds"))
+        #expect((text + image).allSatisfy { $0 > 0.99 }, "cosines \(text) \(image)")
+
+        // Float32 compute on the bfloat16 checkpoint (weights and embeddings widened from the stored
+        // values on use) equals Float32 compute on the same values stored as Float32.
+        let widenedFolder = folder.appendingPathComponent("fp32")
+        try FileManager.default.createDirectory(at: widenedFolder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: folder.appendingPathComponent("config.json"),
+                                         to: widenedFolder.appendingPathComponent("config.json"))
+        try CheckpointConverter.convert(store: try WeightStore(file: folder.appendingPathComponent("model.safetensors")),
+                                        to: widenedFolder.appendingPathComponent("model.safetensors"), dtype: .float32)
+        let compactFloat = try AltCLIPModel(directory: folder, precision: .float32)
+        #expect(compactFloat.textModel.linearLayers.allSatisfy { $0.storage.isCompactSource && $0.precision == .float32 })
+        let widened = try AltCLIPModel(directory: widenedFolder, precision: .float32)
+        let text2 = try ModelParityTests.textInputs(inputs), pixels = try ModelParityTests.tensor(inputs, "pixel_values")
+        for _ in 0..<2 {  // first use reads in place (widened model) / packs; second use runs packed
+            let a = try compactFloat(text2, pixelValues: pixels), b = try widened(text2, pixelValues: pixels)
+            for (x, y, name) in [(a.textEmbeds, b.textEmbeds, "text_embeds"), (a.imageEmbeds, b.imageEmbeds, "image_embeds")] {
+                let worst = zip(x.scalars, y.scalars).map { abs($0 - $1) }.max() ?? .infinity
+                #expect(x.shape == y.shape && worst <= 1e-6, "fp32 on bf16 checkpoint: \(name) max |diff| \(worst)")
+            }
+        }
+    }
+}

@@ -34,8 +34,7 @@ public struct Linear: @unchecked Sendable {
     /// Loads from `scope` (`weight`, `bias`); `weightStd` is the random-initialisation std. The weight
     /// is converted to the loader's `precision` on first use.
     init(_ scope: WeightScope, input: Int, output: Int, bias hasBias: Bool = true, weightStd: Float) throws {
-        let w = try scope.parameter("weight", shape: [output, input], initializer: .normal(std: weightStd))
-        storage = LinearWeight(w, precision: scope.loader.precision)
+        storage = try scope.linearWeight("weight", shape: [output, input], initializer: .normal(std: weightStd))
         bias = hasBias ? try scope.parameter("bias", shape: [output], initializer: .zeros) : nil
     }
 
@@ -80,7 +79,10 @@ final class LinearWeight: @unchecked Sendable {
     let inFeatures: Int
     private let lock = NSLock()
     private var source: Tensor?
+    /// A bfloat16 checkpoint's values for a bfloat16 layer (packed straight from them).
+    private var compactSource: BFloat16Values?
     private var form: Form?
+    private var loadedCompact = false
     private var final = false
     private var uses = 0
 
@@ -90,6 +92,18 @@ final class LinearWeight: @unchecked Sendable {
         inFeatures = weight.shape[1]
         source = weight
     }
+
+    /// A layer over a bfloat16 checkpoint's values (packed from them; never widened to Float32 as a whole).
+    init(bfloat16 values: BFloat16Values, precision: ComputePrecision, outFeatures: Int, inFeatures: Int) {
+        self.precision = precision
+        self.outFeatures = outFeatures
+        self.inFeatures = inFeatures
+        compactSource = values
+        loadedCompact = true
+    }
+
+    /// Whether this layer reads a bfloat16 checkpoint's values directly (they were never widened).
+    var isCompactSource: Bool { loadedCompact }
 
     /// The form for the next product: converted on first use (Float32: in place first, packed from the
     /// second use on, or at once when `final`).
@@ -101,6 +115,26 @@ final class LinearWeight: @unchecked Sendable {
             return form
         }
         uses += 1
+        if let compact = compactSource {
+            let widened = { Tensor(shape: [self.outFeatures, self.inFeatures],
+                                   scalars: (0..<compact.count).map { Float(bitPattern: UInt32(compact.bits[$0]) << 16) }) }
+            switch precision {
+            case .float32, .bfloat16:
+                let type: MatmulWeight.Precision = precision == .bfloat16 ? .bfloat16 : .float32
+                if let packed = try? MatmulWeight(bfloat16Bits: compact.bits, outFeatures: outFeatures,
+                                                  inFeatures: inFeatures, precision: type) {
+                    form = .matmul(packed)
+                } else {
+                    form = .float32(widened())  // oneDNN unavailable: the plain GEMM path
+                }
+            case .int8:
+                form = .int8(QuantizedWeight(widened()))
+            }
+            if compact.fileMapped { MemoryResidency.release(compact.bits, byteCount: compact.count * 2) }
+            compactSource = nil
+            final = true
+            return form!
+        }
         let weight = source!
         let converted: Form
         switch precision {

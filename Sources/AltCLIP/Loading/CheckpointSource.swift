@@ -21,4 +21,12 @@ final class CheckpointSource: ParameterSource {
         }
         return Tensor(shape: weight.shape, scalars: try weight.float32Values())
     }
+
+    func bfloat16Values(_ key: String) throws -> BFloat16Values? {
+        guard store.info(key)?.dtype == .bfloat16 else { return nil }
+        let weight = try store.tensor(key)
+        guard let base = weight.bytes.baseAddress, Int(bitPattern: base) % 2 == 0 else { return nil }
+        return BFloat16Values(bits: base.assumingMemoryBound(to: UInt16.self), count: weight.elementCount,
+                              owner: weight.owner, fileMapped: weight.isFileMapped)
+    }
 }

@@ -54,13 +54,7 @@ public final class ParameterLoader {
     func parameter(_ key: String, shape: [Int], initializer: ParameterInit) throws -> Tensor {
         switch mode {
         case let .checkpoint(source):
-            guard let actual = source.shape(of: key) else {
-                return try report(.missingParameter(key: key, file: nil), shape: shape)
-            }
-            // A 0-d scalar (logit_scale) is accepted for shape [] or [1].
-            guard actual == shape || (shape.isEmpty && actual == [1]) else {
-                return try report(.shapeMismatch(key: key, expected: shape, actual: actual), shape: shape)
-            }
+            if let problem = check(source, key, shape) { return try report(problem, shape: shape) }
             usedKeys.insert(key)
             let tensor: Tensor
             do { tensor = try source.tensor(key) } catch {
@@ -76,6 +70,37 @@ public final class ParameterLoader {
 }
 
 extension ParameterLoader {
+    /// The problem with `key` in `source` for a parameter of `shape`, if any.
+    private func check(_ source: ParameterSource, _ key: String, _ shape: [Int]) -> AltCLIPError? {
+        guard let actual = source.shape(of: key) else { return .missingParameter(key: key, file: nil) }
+        // A 0-d scalar (logit_scale) is accepted for shape [] or [1].
+        guard actual == shape || (shape.isEmpty && actual == [1]) else {
+            return .shapeMismatch(key: key, expected: shape, actual: actual)
+        }
+        return nil
+    }
+
+    /// The values of `key` as stored when the checkpoint holds them in bfloat16 and the shape is right
+    /// (marking the key used); nil otherwise, including every problem, which `parameter` then reports.
+    func bfloat16Values(_ key: String, shape: [Int]) throws -> BFloat16Values? {
+        guard case let .checkpoint(source) = mode, check(source, key, shape) == nil else { return nil }
+        let values: BFloat16Values?
+        do { values = try source.bfloat16Values(key) } catch {
+            throw AltCLIPError.checkpoint(key: key, underlying: "\(error)")
+        }
+        if values != nil { usedKeys.insert(key) }
+        return values
+    }
+
+    /// A linear layer's weight: a bfloat16 checkpoint's values as they are (never widened to Float32 as
+    /// a whole; packed from them on first use), otherwise the Float32 tensor of `parameter`.
+    func linearWeight(_ key: String, shape: [Int], initializer: ParameterInit) throws -> LinearWeight {
+        if let values = try bfloat16Values(key, shape: shape) {
+            return LinearWeight(bfloat16: values, precision: precision, outFeatures: shape[0], inFeatures: shape[1])
+        }
+        return LinearWeight(try parameter(key, shape: shape, initializer: initializer), precision: precision)
+    }
+
     fileprivate func report(_ problem: AltCLIPError, shape: [Int]) throws -> Tensor {
         guard audit else { throw problem }
         problems.append(problem)
@@ -108,6 +133,16 @@ public struct WeightScope {
     /// A parameter of this module.
     public func parameter(_ name: String, shape: [Int], initializer: ParameterInit) throws -> Tensor {
         try loader.parameter(prefix + name, shape: shape, initializer: initializer)
+    }
+
+    /// A parameter of this module as stored, when the checkpoint holds it in bfloat16 (see `Embedding`).
+    func bfloat16Values(_ name: String, shape: [Int]) throws -> BFloat16Values? {
+        try loader.bfloat16Values(prefix + name, shape: shape)
+    }
+
+    /// A linear layer's weight `[out, in]` of this module, in the loader's precision (see `Linear`).
+    func linearWeight(_ name: String, shape: [Int], initializer: ParameterInit) throws -> LinearWeight {
+        try loader.linearWeight(prefix + name, shape: shape, initializer: initializer)
     }
 
     /// Whether the checkpoint has any key under `child.` (used to pick between key spellings).
