@@ -40,7 +40,7 @@ enum Kernels {
         var i = 0
         while i + width <= n {
             let d = load(p + i) - m
-            acc.addProduct(d, d)
+            acc += d * d  // not addProduct: without FMA in the baseline ISA it becomes a libm fmaf call per lane
             i += width
         }
         var total = acc.sum()
@@ -76,13 +76,11 @@ enum Kernels {
 
     /// Softmax of one row in place: exp(x − max) / Σ. A row of −∞ gives NaN (as torch does); a row of
     /// huge finite negatives (an additive mask of finfo.min on every key) gives a uniform row; a NaN
-    /// anywhere makes the row NaN.
+    /// anywhere makes the row NaN. The C kernel runs 16 lanes with AVX-512 where the CPU has it (the
+    /// Swift code compiles for baseline x86-64).
+    @inline(__always)
     static func softmaxInPlace(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
-        let m = maximum(p, n)
-        // Separate loops: a map vectorizes, a map with a running sum would not.
-        for i in 0..<n { p[i] = FastMath.exp(p[i] - m) }
-        let inverse = 1 / sum(p, n)
-        for i in 0..<n { p[i] *= inverse }
+        altclip_softmax_row(p, n)
     }
 
     /// `to[c·rows + r] = from[r·cols + c] (+ bias[c])` for a `rows × cols` matrix, in 32×32 tiles so

@@ -14,8 +14,121 @@ static void convert_portable(const float *source, uint16_t *target, size_t count
     for (size_t i = 0; i < count; i++) target[i] = round_one(source[i]);
 }
 
+/* eˣ for x − max ≤ 0 arguments: x = n·ln2 + r, |r| ≤ ln2/2, degree-7 Taylor polynomial, 2ⁿ from the
+   exponent bits in two factors (n down to −150 gives subnormal results). */
+static float exp_one(float x) {
+    if (x != x) return x;
+    if (x < -104.0f) return 0.0f;
+    if (x > 88.72284f) return __builtin_inff();
+    float shifted = x * 1.44269504f + 12582912.0f;
+    float n = shifted - 12582912.0f;
+    float r = (x - n * 0.693145751953125f) - n * 1.428606765330187e-6f;
+    float p = 1.0f / 5040;
+    p = p * r + 1.0f / 720;
+    p = p * r + 1.0f / 120;
+    p = p * r + 1.0f / 24;
+    p = p * r + 1.0f / 6;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    int32_t k = (int32_t)n;
+    int32_t half = k >> 1;
+    uint32_t b1 = (uint32_t)(half + 127) << 23, b2 = (uint32_t)(k - half + 127) << 23;
+    float s1, s2;
+    memcpy(&s1, &b1, 4);
+    memcpy(&s2, &b2, 4);
+    return (p * s1) * s2;
+}
+
+static void softmax_portable(float *row, size_t count) {
+    if (count == 0) return;
+    float m = -__builtin_inff();
+    int nan = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (row[i] != row[i]) nan = 1;
+        else if (row[i] > m) m = row[i];
+    }
+    float sum = 0;
+    for (size_t i = 0; i < count; i++) { row[i] = exp_one(row[i] - m); sum += row[i]; }
+    float inverse = nan ? __builtin_nanf("") : 1.0f / sum;
+    for (size_t i = 0; i < count; i++) row[i] *= inverse;
+}
+
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
+
+__attribute__((target("avx512f")))
+static __m512 exp16(__m512 x) {
+    __m512 c = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-104.0f)), _mm512_set1_ps(88.72284f));
+    __m512 shifted = _mm512_fmadd_ps(c, _mm512_set1_ps(1.44269504f), _mm512_set1_ps(12582912.0f));
+    __m512 n = _mm512_sub_ps(shifted, _mm512_set1_ps(12582912.0f));
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), c);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187e-6f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 5040);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    __m512 y = _mm512_scalef_ps(p, n);  /* p · 2ⁿ, subnormal results included */
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(-104.0f), _CMP_LT_OQ), _mm512_setzero_ps());
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(88.72284f), _CMP_GT_OQ),
+                           _mm512_set1_ps(__builtin_inff()));
+    return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
+
+__attribute__((target("avx512f")))
+static void softmax_avx512(float *row, size_t count) {
+    if (count == 0) return;
+    size_t full = count / 16 * 16;
+    __mmask16 tail = (__mmask16)((1u << (count - full)) - 1u);
+    __m512 mx = _mm512_set1_ps(-__builtin_inff());
+    __mmask16 nan = 0;
+    for (size_t i = 0; i < full; i += 16) {
+        __m512 v = _mm512_loadu_ps(row + i);
+        nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        mx = _mm512_max_ps(mx, v);
+    }
+    if (tail) {
+        __m512 v = _mm512_mask_loadu_ps(_mm512_set1_ps(-__builtin_inff()), tail, row + full);
+        nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        mx = _mm512_max_ps(mx, v);
+    }
+    float m = _mm512_reduce_max_ps(mx);
+    __m512 vm = _mm512_set1_ps(m);
+    __m512 acc = _mm512_setzero_ps();
+    for (size_t i = 0; i < full; i += 16) {
+        __m512 e = exp16(_mm512_sub_ps(_mm512_loadu_ps(row + i), vm));
+        _mm512_storeu_ps(row + i, e);
+        acc = _mm512_add_ps(acc, e);
+    }
+    if (tail) {
+        __m512 e = exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(tail, row + full), vm));
+        e = _mm512_maskz_mov_ps(tail, e);
+        _mm512_mask_storeu_ps(row + full, tail, e);
+        acc = _mm512_add_ps(acc, e);
+    }
+    float inverse = nan ? __builtin_nanf("") : 1.0f / _mm512_reduce_add_ps(acc);
+    __m512 vi = _mm512_set1_ps(inverse);
+    for (size_t i = 0; i < full; i += 16) _mm512_storeu_ps(row + i, _mm512_mul_ps(_mm512_loadu_ps(row + i), vi));
+    if (tail) _mm512_mask_storeu_ps(row + full, tail, _mm512_mul_ps(_mm512_maskz_loadu_ps(tail, row + full), vi));
+}
+
+static int has_avx512f(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    }
+    return cached;
+}
+
+void altclip_softmax_row(float *row, size_t count) {
+    if (has_avx512f()) softmax_avx512(row, count);
+    else softmax_portable(row, count);
+}
 
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 static void convert_avx512_bf16(const float *source, uint16_t *target, size_t count) {
@@ -50,6 +163,8 @@ void altclip_f32_to_bf16(const float *source, uint16_t *target, size_t count) {
 }
 #else
 int altclip_has_avx512_bf16(void) { return 0; }
+
+void altclip_softmax_row(float *row, size_t count) { softmax_portable(row, count); }
 
 void altclip_f32_to_bf16(const float *source, uint16_t *target, size_t count) {
     convert_portable(source, target, count);
