@@ -20,6 +20,23 @@ struct ClassifySimilarityEmbedTests {
         #expect(abs(probabilities.reduce(0, +) - 1) < 1e-4)
     }
 
+    /// Reduced precision from the command line: same top labels; an unknown dtype is a usage error.
+    @Test(arguments: ["bf16", "int8"])
+    func classifyWithReducedPrecision(dtype: String) throws {
+        let result = try CLI.run(["classify", "--model", Self.model, "--labels", Self.labels, "--json", "--dtype", dtype,
+                                  Self.sample("red_circle.png"), Self.sample("green_square.png"),
+                                  Self.sample("blue_triangle.png"), Self.sample("yellow_star.png")])
+        #expect(result.status == 0, "\(result.stderr)")
+        let items = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        let top = items.map { (($0["labels"] as? [[String: Any]])?.first?["label"] as? String) ?? "" }
+        #expect(top == ["a red circle", "绿色的正方形", "un triangle bleu", "una estrella amarilla"])
+    }
+
+    @Test func unknownDTypeIsAUsageError() throws {
+        let result = try CLI.run(["classify", "--model", Self.model, "--labels", "a", "--dtype", "fp16", Self.sample("red_circle.png")])
+        #expect(result.status == 64 && result.stderr.contains("fp32, bf16 or int8"), "\(result.stderr)")
+    }
+
     @Test func classifyWithTemplateAndFolderAndTop() throws {
         let result = try CLI.run(["classify", "--model", Self.model, "--label", "red circle", "--label", "blue circle",
                                   "--template", "a {}", "--top", "1", CLI.repository.appendingPathComponent("Samples").path])
