@@ -53,6 +53,25 @@ struct ReducedPrecisionTests {
         #expect((text + image).contains { $0 < 1 - 1e-6 }, "\(precision) cosines \(text) \(image) look exact")
     }
 
+    /// Loading converts nothing; fp32 layers run in place on first use and are packed by the second;
+    /// `prepare()` converts a whole tower at once.
+    @Test(arguments: ComputePrecision.allCases)
+    func weightsAreConvertedLazilyOrByPrepare(precision: ComputePrecision) throws {
+        let fixture = try #require(ModelFixture.all.first { $0.name == "altclip-m18-shaped" })
+        let model = try AltCLIPModel(directory: fixture.folder, precision: precision)
+        let vision = model.visionModel.linearLayers, text = model.textModel.linearLayers
+        #expect((vision + text).allSatisfy { !$0.storage.isConverted })
+        let pixels = try ModelParityTests.tensor(try WeightStore(file: fixture.folder.appendingPathComponent("inputs.safetensors")),
+                                                 "pixel_values")
+        _ = try model.getImageFeatures(pixelValues: pixels)
+        #expect(vision.allSatisfy { $0.storage.isConverted == (precision != .float32) })
+        _ = try model.getImageFeatures(pixelValues: pixels)
+        #expect(vision.allSatisfy { $0.storage.isConverted })
+        #expect(text.allSatisfy { !$0.storage.isConverted })
+        model.textModel.prepare()
+        #expect(text.allSatisfy { $0.storage.isConverted })
+    }
+
     @Test func float32IsTheDefault() throws {
         let fixture = try #require(ModelFixture.all.first { $0.name == "altclip-m18-shaped" })
         let model = try AltCLIPModel(directory: fixture.folder)

@@ -102,6 +102,13 @@ final class LinearWeight: @unchecked Sendable {
         loadedCompact = true
     }
 
+    /// Whether the weight is in its final compute form (packed, converted or quantized) yet.
+    var isConverted: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return final
+    }
+
     /// Whether this layer reads a bfloat16 checkpoint's values directly (they were never widened).
     var isCompactSource: Bool { loadedCompact }
 
