@@ -72,6 +72,20 @@ import Testing
                     absolute: 1e-4, relative: 1e-5)
         // The stored weight is the bfloat16 rounding of the original.
         #expect(try packed.unpacked().scalars.map(Double.init) == w.scalars.map(Self.bfloat16))
+        // Rounded in the stored layout (not packed), read in place from raw bits, and packed later: the
+        // same products.
+        let rounded = try MatmulWeight(bfloat16Rounding: w)
+        #expect(!rounded.isPacked && rounded.precision == .bfloat16)
+        #expect(try rounded.unpacked().scalars == packed.unpacked().scalars)
+        let bits = UnsafeMutablePointer<UInt16>.allocate(capacity: w.count)
+        defer { bits.deallocate() }
+        for (i, v) in w.scalars.enumerated() { bits[i] = UInt16(Float(Self.bfloat16(v)).bitPattern >> 16) }
+        let inPlace = try MatmulWeight(asStoredBFloat16Bits: bits, outFeatures: outFeatures, inFeatures: inFeatures,
+                                       owner: NSObject())
+        for other in [rounded, inPlace, try rounded.packed()] {
+            expectClose("bf16 \(other.isPacked ? "packed later" : "unpacked")", Ops.linear(x, weight: other, bias: b),
+                        Reference(y), absolute: 1e-4, relative: 1e-5)
+        }
         // And it is a bfloat16-sized error away from the fp32 product (a test that the rounding happens).
         let exact = Self.reference(x, w, b, bf16: false)
         let worst = zip(y.scalars, exact).map { abs(Double($0) - $1) }.max()!
@@ -121,10 +135,9 @@ import Testing
         for rows in [1, 2, 16, 77, 257, 1232, 2056] {
             let name = try packed.kernelName(rows: rows)
             #expect(!name.contains("ref"), "\(precision) rows \(rows): \(name)")
-            if precision == .float32 {
-                let stored = try inPlace.kernelName(rows: rows)
-                #expect(!stored.contains("ref"), "as stored, rows \(rows): \(stored)")
-            }
+            let unpacked = precision == .float32 ? inPlace : try MatmulWeight(bfloat16Rounding: w)
+            let stored = try unpacked.kernelName(rows: rows)
+            #expect(!stored.contains("ref"), "\(precision) as stored, rows \(rows): \(stored)")
         }
     }
 

@@ -65,7 +65,8 @@ public struct Linear: @unchecked Sendable {
 ///
 /// Float32 runs its first product on the stored weight in place (oneDNN reads `[out, in]` at ~95% of
 /// the packed speed from 257 rows up) and packs on the second: a one-shot command never pays the
-/// packing (~0.35 s for the vision tower), a server pays it once. bfloat16 and int8 convert on first use.
+/// packing (~0.35 s for the vision tower), a server pays it once. bfloat16 first rounds the weight in
+/// its stored layout (a fast streaming pass) and packs on the second use too; int8 quantizes on first use.
 final class LinearWeight: @unchecked Sendable {
     enum Form {
         /// [out, in] Float32 (only when oneDNN cannot take it; the plain GEMM path then serves it).
@@ -84,7 +85,6 @@ final class LinearWeight: @unchecked Sendable {
     private var form: Form?
     private var loadedCompact = false
     private var final = false
-    private var uses = 0
 
     init(_ weight: Tensor, precision: ComputePrecision) {
         self.precision = precision
@@ -112,56 +112,75 @@ final class LinearWeight: @unchecked Sendable {
     /// Whether this layer reads a bfloat16 checkpoint's values directly (they were never widened).
     var isCompactSource: Bool { loadedCompact }
 
-    /// The form for the next product: converted on first use (Float32: in place first, packed from the
-    /// second use on, or at once when `final`).
+    /// The form for the next product. First use: Float32 reads the stored weight in place and bfloat16
+    /// a streaming rounding of it (or a bf16 checkpoint's values in place); the second use (or `final`)
+    /// packs. int8 quantizes at once.
     func prepared(final wantFinal: Bool = false) -> Form {
         lock.lock()
         defer { lock.unlock() }
-        if let form, final || (!wantFinal && precision == .float32 && uses == 0) {
-            uses += 1
-            return form
+        if final, let form { return form }
+        if form == nil, !wantFinal, let first = firstForm() {
+            form = first
+            return first
         }
-        uses += 1
-        if let compact = compactSource {
-            let widened = { Tensor(shape: [self.outFeatures, self.inFeatures],
-                                   scalars: (0..<compact.count).map { Float(bitPattern: UInt32(compact.bits[$0]) << 16) }) }
-            switch precision {
-            case .float32, .bfloat16:
-                let type: MatmulWeight.Precision = precision == .bfloat16 ? .bfloat16 : .float32
-                if let packed = try? MatmulWeight(bfloat16Bits: compact.bits, outFeatures: outFeatures,
-                                                  inFeatures: inFeatures, precision: type) {
-                    form = .matmul(packed)
-                } else {
-                    form = .float32(widened())  // oneDNN unavailable: the plain GEMM path
-                }
-            case .int8:
-                form = .int8(QuantizedWeight(widened()))
+        let converted = finished(form)
+        if case .float32 = converted {} else {
+            source?.releaseBorrowedPages()
+            if let compact = compactSource, compact.fileMapped {
+                MemoryResidency.release(compact.bits, byteCount: compact.count * 2)
             }
-            if compact.fileMapped { MemoryResidency.release(compact.bits, byteCount: compact.count * 2) }
+            source = nil
             compactSource = nil
-            final = true
-            return form!
         }
-        let weight = source!
-        let converted: Form
-        switch precision {
-        case .float32:
-            if form == nil && !wantFinal, let inPlace = try? MatmulWeight(asStored: weight) {
-                form = .matmul(inPlace)
-                return form!
-            }
-            converted = (try? MatmulWeight(weight, precision: .float32)).map { .matmul($0) } ?? .float32(weight)
-        case .bfloat16:
-            converted = (try? MatmulWeight(weight, precision: .bfloat16)).map { .matmul($0) } ?? .float32(weight)
-        case .int8:
-            converted = .int8(QuantizedWeight(weight))
-        }
-        if case .float32 = converted {} else { source = nil }
         form = converted
         final = true
         return converted
     }
 
+    /// The quick first form (nothing packed), if the precision has one.
+    private func firstForm() -> Form? {
+        switch precision {
+        case .float32:
+            guard compactSource == nil, let source else { return nil }
+            return (try? MatmulWeight(asStored: source)).map { .matmul($0) }
+        case .bfloat16:
+            if let compact = compactSource {
+                return (try? MatmulWeight(asStoredBFloat16Bits: compact.bits, outFeatures: outFeatures,
+                                          inFeatures: inFeatures, owner: compact.owner)).map { .matmul($0) }
+            }
+            return source.flatMap { try? MatmulWeight(bfloat16Rounding: $0) }.map { .matmul($0) }
+        case .int8:
+            return nil
+        }
+    }
+
+    /// The final form: `current` packed when it is an unpacked matmul weight, else converted from the source.
+    private func finished(_ current: Form?) -> Form {
+        if case let .matmul(weight)? = current {
+            return .matmul((try? weight.packed()) ?? weight)
+        }
+        let widened = { () -> Tensor in
+            if let source = self.source { return source }
+            let compact = self.compactSource!
+            return Tensor(shape: [self.outFeatures, self.inFeatures],
+                          scalars: (0..<compact.count).map { Float(bitPattern: UInt32(compact.bits[$0]) << 16) })
+        }
+        switch precision {
+        case .float32, .bfloat16:
+            let type: MatmulWeight.Precision = precision == .bfloat16 ? .bfloat16 : .float32
+            if let compact = compactSource,
+               let packed = try? MatmulWeight(bfloat16Bits: compact.bits, outFeatures: outFeatures,
+                                              inFeatures: inFeatures, precision: type) {
+                return .matmul(packed)
+            }
+            if compactSource == nil, let source, let packed = try? MatmulWeight(source, precision: type) {
+                return .matmul(packed)
+            }
+            return .float32(widened())  // oneDNN unavailable: the plain GEMM path
+        case .int8:
+            return .int8(QuantizedWeight(widened()))
+        }
+    }
 
     /// The weight as Float32 [out, in] (the values the products use).
     func float32() -> Tensor {
