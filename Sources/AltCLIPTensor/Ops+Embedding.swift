@@ -23,10 +23,11 @@ extension Ops {
         return result
     }
 
-    /// `gather` from a bfloat16 table given as raw bits `[rows, dimension]` (e.g. a bf16 checkpoint's
-    /// word embeddings, never widened as a whole): the selected rows are widened exactly to Float32.
-    public static func gather(bfloat16Table table: UnsafePointer<UInt16>, rows: Int, dimension d: Int, ids: [Int],
-                              shape: [Int]) throws -> Tensor {
+    /// `gather` from a bfloat16 (or IEEE float16) table given as raw bits `[rows, dimension]` (e.g. a
+    /// half-precision checkpoint's word embeddings, never widened as a whole): the selected rows are
+    /// widened exactly to Float32.
+    public static func gather(halfPrecisionTable table: UnsafePointer<UInt16>, bfloat16: Bool, rows: Int, dimension d: Int,
+                              ids: [Int], shape: [Int]) throws -> Tensor {
         guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == ids.count else {
             throw TensorError.shapeMismatch(operation: "gather", expected: "\(ids.count) ids", actual: shape)
         }
@@ -39,7 +40,11 @@ extension Ops {
             Threading.parallelFor(ids.count, costPerItem: d) { range in
                 for i in range {
                     let row = table + idBuffer[i] * d, out = target + i * d
-                    for j in 0..<d { out[j] = Float(bitPattern: UInt32(row[j]) << 16) }
+                    if bfloat16 {
+                        for j in 0..<d { out[j] = Float(bitPattern: UInt32(row[j]) << 16) }
+                    } else {
+                        for j in 0..<d { out[j] = Float(Float16(bitPattern: row[j])) }
+                    }
                 }
             }
         }

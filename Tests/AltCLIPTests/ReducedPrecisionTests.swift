@@ -95,34 +95,40 @@ struct FullSizeReducedPrecisionTests {
     }
 }
 
-/// A bfloat16 checkpoint (as `altclip convert --dtype bf16` or `save_pretrained(torch_dtype=bfloat16)`
-/// writes) loaded for bfloat16 compute: linear weights are packed straight from the stored values,
-/// never widened to Float32, and give the same products as rounding the fp32 checkpoint at load.
-@Suite("bfloat16 checkpoints")
-struct BFloat16CheckpointTests {
-    @Test func bfloat16CheckpointStaysCompactAndMatchesRoundedFloat32() throws {
-        let fixture = try #require(ModelFixture.all.first { $0.name == "altclip-m18-shaped" })
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("altclip-bf16-\(UUID().uuidString)")
+/// Half-precision checkpoints (as `altclip convert --dtype bf16|fp16` or `save_pretrained` with a 16-bit
+/// dtype write them): linear weights and embedding tables are not widened to Float32 at load; bf16
+/// weights are packed straight from the stored values and give the same products as rounding the fp32
+/// checkpoint; Float32 compute on them equals Float32 compute on the widened values.
+@Suite("Half-precision checkpoints")
+struct HalfPrecisionCheckpointTests {
+    /// The m18 fixture converted to `dtype` in a temporary folder (caller removes it).
+    static func converted(_ dtype: CheckpointConverter.Precision, from fixture: ModelFixture) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("altclip-\(dtype)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.copyItem(at: fixture.folder.appendingPathComponent("config.json"),
                                          to: folder.appendingPathComponent("config.json"))
         let store = try WeightStore(file: fixture.folder.appendingPathComponent("model.safetensors"))
-        try CheckpointConverter.convert(store: store, to: folder.appendingPathComponent("model.safetensors"), dtype: .bfloat16)
+        try CheckpointConverter.convert(store: store, to: folder.appendingPathComponent("model.safetensors"), dtype: dtype)
+        return folder
+    }
 
+    static func linearLayers(_ model: AltCLIPModel) -> [Linear] {
+        model.visionModel.linearLayers + model.textModel.linearLayers + [model.textProjection, model.visualProjection]
+    }
+
+    @Test func bfloat16CheckpointStaysCompactAndMatchesRoundedFloat32() throws {
+        let fixture = try #require(ModelFixture.all.first { $0.name == "altclip-m18-shaped" })
+        let folder = try Self.converted(.bfloat16, from: fixture)
+        defer { try? FileManager.default.removeItem(at: folder) }
         let compact = try AltCLIPModel(directory: folder, precision: .bfloat16)
-        let layers = compact.visionModel.linearLayers + compact.textModel.linearLayers
-            + [compact.textProjection, compact.visualProjection]
+        let layers = Self.linearLayers(compact)
         #expect(layers.allSatisfy { $0.storage.isCompactSource && $0.precision == .bfloat16 })
         // Packed from the stored bfloat16 values: 2 bytes per weight (tiny shapes pad to whole blocks).
         #expect(layers.allSatisfy { $0.weightBytes >= 2 * $0.inputFeatures * $0.outputFeatures })
         let fromFloat = try AltCLIPModel(directory: fixture.folder, precision: .bfloat16)
         #expect(!fromFloat.visualProjection.storage.isCompactSource)
         // Same bfloat16 weights either way (converter and load-time rounding are both nearest-even).
-        for (a, b) in zip(layers, fromFloat.visionModel.linearLayers + fromFloat.textModel.linearLayers
-                          + [fromFloat.textProjection, fromFloat.visualProjection]) {
-            #expect(a.weight.scalars == b.weight.scalars)
-        }
+        for (a, b) in zip(layers, Self.linearLayers(fromFloat)) { #expect(a.weight.scalars == b.weight.scalars) }
         // The embeddings still track the fp32 reference (other parameters are bfloat16 too now).
         let inputs = try WeightStore(file: fixture.folder.appendingPathComponent("inputs.safetensors"))
         let outputs = try FixtureSafetensors(contentsOf: fixture.folder.appendingPathComponent("outputs.safetensors"))
@@ -130,24 +136,34 @@ struct BFloat16CheckpointTests {
         let text = ReducedPrecisionTests.rowCosines(out.textEmbeds, try outputs.tensor("text_embeds"))
         let image = ReducedPrecisionTests.rowCosines(out.imageEmbeds, try outputs.tensor("image_embeds"))
         #expect((text + image).allSatisfy { $0 > 0.99 }, "cosines \(text) \(image)")
+    }
 
-        // Float32 compute on the bfloat16 checkpoint (weights and embeddings widened from the stored
-        // values on use) equals Float32 compute on the same values stored as Float32.
+    /// Float32 (and bfloat16) compute on a bf16/fp16 checkpoint equals the same compute on its values
+    /// stored as Float32, on the first (unpacked) and second (packed) use.
+    @Test(arguments: [CheckpointConverter.Precision.bfloat16, .float16])
+    func computeOnHalfCheckpointEqualsComputeOnItsWidenedValues(dtype: CheckpointConverter.Precision) throws {
+        let fixture = try #require(ModelFixture.all.first { $0.name == "altclip-m18-shaped" })
+        let folder = try Self.converted(dtype, from: fixture)
+        defer { try? FileManager.default.removeItem(at: folder) }
         let widenedFolder = folder.appendingPathComponent("fp32")
         try FileManager.default.createDirectory(at: widenedFolder, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: folder.appendingPathComponent("config.json"),
                                          to: widenedFolder.appendingPathComponent("config.json"))
         try CheckpointConverter.convert(store: try WeightStore(file: folder.appendingPathComponent("model.safetensors")),
                                         to: widenedFolder.appendingPathComponent("model.safetensors"), dtype: .float32)
-        let compactFloat = try AltCLIPModel(directory: folder, precision: .float32)
-        #expect(compactFloat.textModel.linearLayers.allSatisfy { $0.storage.isCompactSource && $0.precision == .float32 })
-        let widened = try AltCLIPModel(directory: widenedFolder, precision: .float32)
-        let text2 = try ModelParityTests.textInputs(inputs), pixels = try ModelParityTests.tensor(inputs, "pixel_values")
-        for _ in 0..<2 {  // first use reads in place (widened model) / packs; second use runs packed
-            let a = try compactFloat(text2, pixelValues: pixels), b = try widened(text2, pixelValues: pixels)
-            for (x, y, name) in [(a.textEmbeds, b.textEmbeds, "text_embeds"), (a.imageEmbeds, b.imageEmbeds, "image_embeds")] {
-                let worst = zip(x.scalars, y.scalars).map { abs($0 - $1) }.max() ?? .infinity
-                #expect(x.shape == y.shape && worst <= 1e-6, "fp32 on bf16 checkpoint: \(name) max |diff| \(worst)")
+        let inputs = try WeightStore(file: fixture.folder.appendingPathComponent("inputs.safetensors"))
+        let text = try ModelParityTests.textInputs(inputs), pixels = try ModelParityTests.tensor(inputs, "pixel_values")
+        for precision in [ComputePrecision.float32, .bfloat16] {
+            let compact = try AltCLIPModel(directory: folder, precision: precision)
+            #expect(Self.linearLayers(compact).allSatisfy { $0.storage.isCompactSource && $0.precision == precision })
+            let widened = try AltCLIPModel(directory: widenedFolder, precision: precision)
+            for use in 0..<2 {
+                let a = try compact(text, pixelValues: pixels), b = try widened(text, pixelValues: pixels)
+                for (x, y, name) in [(a.textEmbeds, b.textEmbeds, "text_embeds"), (a.imageEmbeds, b.imageEmbeds, "image_embeds")] {
+                    let worst = zip(x.scalars, y.scalars).map { abs($0 - $1) }.max() ?? .infinity
+                    #expect(x.shape == y.shape && worst <= 1e-6,
+                            "\(precision) on \(dtype) checkpoint, use \(use + 1): \(name) max |diff| \(worst)")
+                }
             }
         }
     }

@@ -81,7 +81,7 @@ final class LinearWeight: @unchecked Sendable {
     private let lock = NSLock()
     private var source: Tensor?
     /// A bfloat16 checkpoint's values for a bfloat16 layer (packed straight from them).
-    private var compactSource: BFloat16Values?
+    private var compactSource: HalfPrecisionValues?
     private var form: Form?
     private var loadedCompact = false
     private var final = false
@@ -93,8 +93,9 @@ final class LinearWeight: @unchecked Sendable {
         source = weight
     }
 
-    /// A layer over a bfloat16 checkpoint's values (packed from them; never widened to Float32 as a whole).
-    init(bfloat16 values: BFloat16Values, precision: ComputePrecision, outFeatures: Int, inFeatures: Int) {
+    /// A layer over a bf16/fp16 checkpoint's values (bf16 is packed straight from them, fp16 widened on
+    /// first use; neither is widened to Float32 at load).
+    init(halfPrecision values: HalfPrecisionValues, precision: ComputePrecision, outFeatures: Int, inFeatures: Int) {
         self.precision = precision
         self.outFeatures = outFeatures
         self.inFeatures = inFeatures
@@ -109,7 +110,7 @@ final class LinearWeight: @unchecked Sendable {
         return final
     }
 
-    /// Whether this layer reads a bfloat16 checkpoint's values directly (they were never widened).
+    /// Whether this layer was loaded from a bf16/fp16 checkpoint's values without widening them at load.
     var isCompactSource: Bool { loadedCompact }
 
     /// The form for the next product. First use: Float32 reads the stored weight in place and bfloat16
@@ -119,6 +120,12 @@ final class LinearWeight: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if final, let form { return form }
+        if let compact = compactSource, compact.format == .float16 {
+            // oneDNN here has no float16 weights: widen this layer now (it stays compact until used).
+            source = compact.widened(shape: [outFeatures, inFeatures])
+            if compact.fileMapped { MemoryResidency.release(compact.bits, byteCount: compact.count * 2) }
+            compactSource = nil
+        }
         if form == nil, !wantFinal, let first = firstForm() {
             form = first
             return first
@@ -161,9 +168,7 @@ final class LinearWeight: @unchecked Sendable {
         }
         let widened = { () -> Tensor in
             if let source = self.source { return source }
-            let compact = self.compactSource!
-            return Tensor(shape: [self.outFeatures, self.inFeatures],
-                          scalars: (0..<compact.count).map { Float(bitPattern: UInt32(compact.bits[$0]) << 16) })
+            return self.compactSource!.widened(shape: [self.outFeatures, self.inFeatures])
         }
         switch precision {
         case .float32, .bfloat16:

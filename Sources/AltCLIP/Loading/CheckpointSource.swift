@@ -22,11 +22,16 @@ final class CheckpointSource: ParameterSource {
         return Tensor(shape: weight.shape, scalars: try weight.float32Values())
     }
 
-    func bfloat16Values(_ key: String) throws -> BFloat16Values? {
-        guard store.info(key)?.dtype == .bfloat16 else { return nil }
+    func halfPrecisionValues(_ key: String) throws -> HalfPrecisionValues? {
+        let format: HalfPrecisionValues.Format
+        switch store.info(key)?.dtype {
+        case .bfloat16?: format = .bfloat16
+        case .float16?: format = .float16
+        default: return nil
+        }
         let weight = try store.tensor(key)
         guard let base = weight.bytes.baseAddress, Int(bitPattern: base) % 2 == 0 else { return nil }
-        return BFloat16Values(bits: base.assumingMemoryBound(to: UInt16.self), count: weight.elementCount,
-                              owner: weight.owner, fileMapped: weight.isFileMapped)
+        return HalfPrecisionValues(format: format, bits: base.assumingMemoryBound(to: UInt16.self),
+                                   count: weight.elementCount, owner: weight.owner, fileMapped: weight.isFileMapped)
     }
 }

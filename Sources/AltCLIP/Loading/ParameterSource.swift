@@ -9,28 +9,47 @@ public protocol ParameterSource: AnyObject {
     func shape(of key: String) -> [Int]?
     /// The tensor stored under `key` as Float32 (zero-copy where the storage allows it).
     func tensor(_ key: String) throws -> Tensor
-    /// The values under `key` as stored when they are bfloat16 (zero-copy, kept alive by `owner`), so a
-    /// bfloat16 model can use them without widening them first; nil for any other dtype.
-    func bfloat16Values(_ key: String) throws -> BFloat16Values?
+    /// The values under `key` as stored when they are bfloat16 or float16 (zero-copy, kept alive by
+    /// their `owner`), so they need not be widened to Float32 as a whole at load; nil for other dtypes.
+    func halfPrecisionValues(_ key: String) throws -> HalfPrecisionValues?
 }
 
 extension ParameterSource {
-    public func bfloat16Values(_ key: String) throws -> BFloat16Values? { nil }
+    public func halfPrecisionValues(_ key: String) throws -> HalfPrecisionValues? { nil }
 }
 
-/// Raw bfloat16 parameter values (little-endian bit patterns, row-major) and what keeps them alive.
-public struct BFloat16Values: @unchecked Sendable {
+/// Raw 16-bit floating-point parameter values (little-endian bit patterns, row-major) and what keeps
+/// them alive.
+public struct HalfPrecisionValues: @unchecked Sendable {
+    public enum Format: Sendable { case bfloat16, float16 }
+
+    public let format: Format
     public let bits: UnsafePointer<UInt16>
     public let count: Int
     public let owner: AnyObject
     /// Whether the values lie in a read-only file mapping (their pages can be dropped after use).
     public let fileMapped: Bool
 
-    public init(bits: UnsafePointer<UInt16>, count: Int, owner: AnyObject, fileMapped: Bool) {
+    public init(format: Format, bits: UnsafePointer<UInt16>, count: Int, owner: AnyObject, fileMapped: Bool) {
+        self.format = format
         self.bits = bits
         self.count = count
         self.owner = owner
         self.fileMapped = fileMapped
+    }
+
+    /// Element `i` widened to Float32 (exact for both formats).
+    @inline(__always)
+    public func float(at i: Int) -> Float {
+        switch format {
+        case .bfloat16: return Float(bitPattern: UInt32(bits[i]) << 16)
+        case .float16: return Float(Float16(bitPattern: bits[i]))
+        }
+    }
+
+    /// All values widened to Float32 as a `[rows, cols]` tensor.
+    public func widened(shape: [Int]) -> Tensor {
+        Tensor(shape: shape, scalars: (0..<count).map { float(at: $0) })
     }
 }
 

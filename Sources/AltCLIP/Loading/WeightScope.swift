@@ -80,23 +80,23 @@ extension ParameterLoader {
         return nil
     }
 
-    /// The values of `key` as stored when the checkpoint holds them in bfloat16 and the shape is right
+    /// The values of `key` as stored when the checkpoint holds them in bfloat16 or float16 and the shape is right
     /// (marking the key used); nil otherwise, including every problem, which `parameter` then reports.
-    func bfloat16Values(_ key: String, shape: [Int]) throws -> BFloat16Values? {
+    func halfPrecisionValues(_ key: String, shape: [Int]) throws -> HalfPrecisionValues? {
         guard case let .checkpoint(source) = mode, check(source, key, shape) == nil else { return nil }
-        let values: BFloat16Values?
-        do { values = try source.bfloat16Values(key) } catch {
+        let values: HalfPrecisionValues?
+        do { values = try source.halfPrecisionValues(key) } catch {
             throw AltCLIPError.checkpoint(key: key, underlying: "\(error)")
         }
         if values != nil { usedKeys.insert(key) }
         return values
     }
 
-    /// A linear layer's weight: a bfloat16 checkpoint's values as they are (never widened to Float32 as
-    /// a whole; packed from them on first use), otherwise the Float32 tensor of `parameter`.
+    /// A linear layer's weight: a bf16/fp16 checkpoint's values as they are (never widened to Float32
+    /// as a whole at load; converted on first use), otherwise the Float32 tensor of `parameter`.
     func linearWeight(_ key: String, shape: [Int], initializer: ParameterInit) throws -> LinearWeight {
-        if let values = try bfloat16Values(key, shape: shape) {
-            return LinearWeight(bfloat16: values, precision: precision, outFeatures: shape[0], inFeatures: shape[1])
+        if let values = try halfPrecisionValues(key, shape: shape) {
+            return LinearWeight(halfPrecision: values, precision: precision, outFeatures: shape[0], inFeatures: shape[1])
         }
         return LinearWeight(try parameter(key, shape: shape, initializer: initializer), precision: precision)
     }
@@ -135,9 +135,9 @@ public struct WeightScope {
         try loader.parameter(prefix + name, shape: shape, initializer: initializer)
     }
 
-    /// A parameter of this module as stored, when the checkpoint holds it in bfloat16 (see `Embedding`).
-    func bfloat16Values(_ name: String, shape: [Int]) throws -> BFloat16Values? {
-        try loader.bfloat16Values(prefix + name, shape: shape)
+    /// A parameter of this module as stored, when the checkpoint holds it in bf16/fp16 (see `Embedding`).
+    func halfPrecisionValues(_ name: String, shape: [Int]) throws -> HalfPrecisionValues? {
+        try loader.halfPrecisionValues(prefix + name, shape: shape)
     }
 
     /// A linear layer's weight `[out, in]` of this module, in the loader's precision (see `Linear`).
