@@ -2,7 +2,9 @@ import CDNNL
 import COpenBLAS
 import Foundation
 
-/// The library that runs single-precision GEMM (`C = α·op(A)·op(B) + β·C`, row-major).
+/// The library that runs single-precision GEMM (`C = α·op(A)·op(B) + β·C`, row-major) for the ops
+/// given plain tensors: attention scores and context, `Ops.linear(_:weight:bias:)`, `matmul`. The
+/// models' linear layers use oneDNN's matmul primitive on prepared weights instead (`MatmulWeight`).
 ///
 /// Default: oneDNN, chosen by measurement on the project machine (AMD EPYC Zen 4, 2 vCPUs, AVX-512 +
 /// BF16; Debian oneDNN 2.6.3 JIT ISA avx512_core_bf16, OpenBLAS 0.3.21 auto-detecting its Cooperlake
