@@ -67,7 +67,7 @@ public enum Threading {
     private static let threadingOverride = ProcessInfo.processInfo.environment["ALTCLIP_THREADING"]
 
     /// Below about this many scalar operations a loop runs on the calling thread.
-    static let minimumParallelWork = 1 << 15
+    static let minimumParallelWork = 1 << 18
 }
 
 /// Hands out chunk indices 0, 1, 2, … to the threads of one parallel loop.
