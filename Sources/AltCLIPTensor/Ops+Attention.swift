@@ -25,6 +25,21 @@ extension Ops {
                   headMask: headMask, scale: scale, scoreBias: nil, returnProbabilities: returnProbabilities)
     }
 
+    /// `attention` on one `[B, L, 3·H·D]` tensor holding query, key and value side by side (the output
+    /// of a fused QKV projection), read in place.
+    public static func attention(
+        qkv: Tensor, heads: Int, additiveMask: Tensor?, headMask: Tensor?, scale: Float? = nil,
+        returnProbabilities: Bool
+    ) -> (output: Tensor, probabilities: Tensor?) {
+        precondition(qkv.rank == 3 && qkv.shape[2] % 3 == 0, "attention: qkv must be [B, L, 3·H·D], got \(qkv.shape)")
+        let width = qkv.shape[2] / 3
+        return attentionCore(
+            query: qkv.pointer, key: qkv.pointer + width, value: qkv.pointer + 2 * width, rowStride: 3 * width,
+            batch: qkv.shape[0], lq: qkv.shape[1], lk: qkv.shape[1], width: width, heads: heads,
+            additiveMask: additiveMask, headMask: headMask, scale: scale, scoreBias: nil,
+            returnProbabilities: returnProbabilities)
+    }
+
     /// `attention` with an extra `scoreBias` `[B, H, Lq, Lk]` added to the raw `Q·Kᵀ` *before* scaling,
     /// as transformers 4.x does for `position_embedding_type` "relative_key" / "relative_key_query"
     /// (`scores = (Q·Kᵀ + relative_scores) / sqrt(D) + mask`).
@@ -40,6 +55,20 @@ extension Ops {
         precondition(heads > 0 && width % heads == 0, "attention: width \(width) not divisible by \(heads) heads")
         precondition(key.shape == [batch, lk, width] && value.shape == key.shape,
                      "attention: key \(key.shape) / value \(value.shape) do not match query \(query.shape)")
+        return attentionCore(
+            query: query.pointer, key: key.pointer, value: value.pointer, rowStride: width, batch: batch, lq: lq, lk: lk,
+            width: width, heads: heads, additiveMask: additiveMask, headMask: headMask, scale: scale,
+            scoreBias: scoreBias, returnProbabilities: returnProbabilities)
+    }
+
+    /// The shared body: q, k, v rows `rowStride` scalars apart, heads side by side in the first `width`.
+    // swiftlint:disable:next function_parameter_count
+    private static func attentionCore(
+        query pq: UnsafePointer<Float>, key pk: UnsafePointer<Float>, value pv: UnsafePointer<Float>, rowStride: Int,
+        batch: Int, lq: Int, lk: Int, width: Int, heads: Int, additiveMask: Tensor?, headMask: Tensor?,
+        scale: Float?, scoreBias: Tensor?, returnProbabilities: Bool
+    ) -> (output: Tensor, probabilities: Tensor?) {
+        precondition(heads > 0 && width % heads == 0, "attention: width \(width) not divisible by \(heads) heads")
         let d = width / heads
         let maskKind = additiveMask.map { mask -> Int in
             switch mask.count {
@@ -61,7 +90,7 @@ extension Ops {
 
         let output = Tensor(uninitializedShape: [batch, lq, width])
         let probabilities = returnProbabilities ? Tensor(uninitializedShape: [batch, heads, lq, lk]) : nil
-        let pq = query.pointer, pk = key.pointer, pv = value.pointer, po = output.storage.pointer
+        let po = output.storage.pointer
         let pp = probabilities?.storage.pointer
         let mask = additiveMask?.pointer
         let headScale = headMask?.pointer, headScaleCount = headMask?.count ?? 0
@@ -75,18 +104,18 @@ extension Ops {
             for item in items {
                 let b = item / heads, h = item % heads
                 let scores = pp.map { $0 + item * lq * lk } ?? scratch!
-                let qBase = pq + b * lq * width + h * d
-                let kBase = pk + b * lk * width + h * d
-                let vBase = pv + b * lk * width + h * d
+                let qBase = pq + b * lq * rowStride + h * d
+                let kBase = pk + b * lk * rowStride + h * d
+                let vBase = pv + b * lk * rowStride + h * d
                 if let bias {
                     (scores).update(from: bias + item * lq * lk, count: lq * lk)
                     GEMM.sgemm(transA: false, transB: true, m: lq, n: lk, k: d, alpha: 1,
-                               a: qBase, lda: width, b: kBase, ldb: width, beta: 1, c: scores, ldc: lk,
+                               a: qBase, lda: rowStride, b: kBase, ldb: rowStride, beta: 1, c: scores, ldc: lk,
                                backend: backend, singleThreaded: single)
                     for i in 0..<(lq * lk) { scores[i] *= scale }
                 } else {
                     GEMM.sgemm(transA: false, transB: true, m: lq, n: lk, k: d, alpha: scale,
-                               a: qBase, lda: width, b: kBase, ldb: width, beta: 0, c: scores, ldc: lk,
+                               a: qBase, lda: rowStride, b: kBase, ldb: rowStride, beta: 0, c: scores, ldc: lk,
                                backend: backend, singleThreaded: single)
                 }
                 let factor: Float = headScale.map { $0[headScaleCount == heads ? h : item] } ?? 1
@@ -107,7 +136,7 @@ extension Ops {
                     }
                 }
                 GEMM.sgemm(transA: false, transB: false, m: lq, n: d, k: lk, alpha: 1,
-                           a: scores, lda: lk, b: vBase, ldb: width, beta: 0, c: po + b * lq * width + h * d,
+                           a: scores, lda: lk, b: vBase, ldb: rowStride, beta: 0, c: po + b * lq * width + h * d,
                            ldc: width, backend: backend, singleThreaded: single)
             }
         }

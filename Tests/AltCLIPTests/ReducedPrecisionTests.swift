@@ -54,22 +54,27 @@ struct ReducedPrecisionTests {
     }
 
     /// Loading converts nothing; fp32 and bf16 layers run unpacked on first use and are packed by the second;
-    /// `prepare()` converts a whole tower at once.
+    /// `prepare()` converts a whole tower at once. q, k and v run stacked (`FusedLinear`), so the parts
+    /// themselves are never converted.
     @Test(arguments: ComputePrecision.allCases)
     func weightsAreConvertedLazilyOrByPrepare(precision: ComputePrecision) throws {
         let fixture = try #require(ModelFixture.all.first { $0.name == "altclip-m18-shaped" })
         let model = try AltCLIPModel(directory: fixture.folder, precision: precision)
-        let vision = model.visionModel.linearLayers, text = model.textModel.linearLayers
-        #expect((vision + text).allSatisfy { !$0.storage.isConverted })
+        let vision = model.visionModel.layers.flatMap { [$0.outProj, $0.fc1, $0.fc2] }
+        let visionParts = model.visionModel.layers.flatMap { [$0.qProj, $0.kProj, $0.vProj] }
+        let text = model.textModel.roberta.layers.flatMap { [$0.attentionOutput, $0.intermediate, $0.output] }
+            + [model.textModel.transformation]
+        #expect((vision + visionParts + text).allSatisfy { !$0.storage.isConverted })
         let pixels = try ModelParityTests.tensor(try WeightStore(file: fixture.folder.appendingPathComponent("inputs.safetensors")),
                                                  "pixel_values")
         _ = try model.getImageFeatures(pixelValues: pixels)
         #expect(vision.allSatisfy { $0.storage.isConverted == (precision == .int8) })
         _ = try model.getImageFeatures(pixelValues: pixels)
         #expect(vision.allSatisfy { $0.storage.isConverted })
-        #expect(text.allSatisfy { !$0.storage.isConverted })
+        #expect((text + visionParts).allSatisfy { !$0.storage.isConverted })
         model.textModel.prepare()
         #expect(text.allSatisfy { $0.storage.isConverted })
+        #expect(visionParts.allSatisfy { !$0.storage.isConverted })
     }
 
     @Test func float32IsTheDefault() throws {

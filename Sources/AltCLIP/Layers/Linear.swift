@@ -38,6 +38,12 @@ public struct Linear: @unchecked Sendable {
         bias = hasBias ? try scope.parameter("bias", shape: [output], initializer: .zeros) : nil
     }
 
+    /// A layer over an already-made weight (e.g. stacked ones, see `FusedLinear`).
+    init(storage: LinearWeight, bias: Tensor?) {
+        self.storage = storage
+        self.bias = bias
+    }
+
     /// Converts the weight now instead of at the first product.
     public func prepare() { _ = storage.prepared(final: true) }
 
@@ -101,6 +107,17 @@ final class LinearWeight: @unchecked Sendable {
         self.inFeatures = inFeatures
         compactSource = values
         loadedCompact = true
+    }
+
+    /// The weight as loaded, Float32 [out, in], without converting this layer (for stacking several
+    /// layers into one, see `FusedLinear`); its mapped pages are released after `body` reads it.
+    func withLoadedFloat32<R>(_ body: (Tensor) -> R) -> R {
+        lock.lock()
+        let loaded = source ?? compactSource.map { $0.widened(shape: [outFeatures, inFeatures]) }
+        lock.unlock()
+        guard let loaded else { return body(float32()) }
+        defer { loaded.releaseBorrowedPages() }
+        return body(loaded)
     }
 
     /// Whether the weight is in its final compute form (packed, converted or quantized) yet.

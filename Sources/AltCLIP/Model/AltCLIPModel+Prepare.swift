@@ -4,17 +4,19 @@ import AltCLIPTensor
 // convert them ahead of time, e.g. before a server takes requests, so the first request is not slower.
 
 extension AltCLIPVisionModel {
-    /// Every linear layer of the tower.
+    /// Every linear layer of the tower, as in the checkpoint (q, k and v run stacked, see `FusedLinear`).
     public var linearLayers: [Linear] {
         layers.flatMap { [$0.qProj, $0.kProj, $0.vProj, $0.outProj, $0.fc1, $0.fc2] }
     }
 
-    /// Converts every linear weight now (see `Linear`). Thread-safe; later calls return at once.
-    public func prepare() { prepareEach(linearLayers) }
+    /// Converts every weight the tower computes with now (see `Linear`). Thread-safe.
+    public func prepare() {
+        for layer in layers { layer.prepare() }
+    }
 }
 
 extension AltCLIPTextModel {
-    /// Every linear layer of the tower, the final transformation included.
+    /// Every linear layer of the tower, as in the checkpoint, the final transformation included.
     public var linearLayers: [Linear] {
         roberta.layers.flatMap {
             [$0.selfAttention.query, $0.selfAttention.key, $0.selfAttention.value, $0.attentionOutput,
@@ -22,18 +24,22 @@ extension AltCLIPTextModel {
         } + [transformation]
     }
 
-    /// Converts every linear weight now (see `Linear`).
-    public func prepare() { prepareEach(linearLayers) }
-}
-
-extension AltCLIPModel {
-    /// Converts every linear weight of both towers and both projections now (see `Linear`).
+    /// Converts every weight the tower computes with now (see `Linear`).
     public func prepare() {
-        prepareEach(visionModel.linearLayers + textModel.linearLayers + [textProjection, visualProjection])
+        for layer in roberta.layers {
+            layer.selfAttention.prepare()
+            for linear in [layer.attentionOutput, layer.intermediate, layer.output] { linear.prepare() }
+        }
+        transformation.prepare()
     }
 }
 
-/// One layer at a time: each conversion is already spread over the threads by oneDNN.
-private func prepareEach(_ layers: [Linear]) {
-    for layer in layers { layer.prepare() }
+extension AltCLIPModel {
+    /// Converts every weight of both towers and both projections now (see `Linear`).
+    public func prepare() {
+        visionModel.prepare()
+        textModel.prepare()
+        textProjection.prepare()
+        visualProjection.prepare()
+    }
 }

@@ -11,6 +11,8 @@ public struct AltRobertaSelfAttention: @unchecked Sendable {
     public let distanceEmbedding: Embedding?
     public let positionEmbeddingType: String
     let maxPositionEmbeddings: Int
+    /// query, key and value as one product (see `FusedLinear`); used unless positions are relative.
+    let qkv: FusedLinear
 
     init(_ scope: WeightScope, config: AltCLIPTextConfig) throws {
         let h = config.hiddenSize, std = Float(config.initializerRange)
@@ -26,16 +28,22 @@ public struct AltRobertaSelfAttention: @unchecked Sendable {
         } else {
             distanceEmbedding = nil
         }
+        qkv = FusedLinear([query, key, value])
+    }
+
+    /// Converts the weights this module computes with (see `Linear`).
+    func prepare() {
+        if distanceEmbedding == nil { qkv.prepare() } else { for layer in [query, key, value] { layer.prepare() } }
     }
 
     /// x [B, L, H] → context [B, L, H] and, when asked, probabilities [B, heads, L, L].
     func callAsFunction(_ x: Tensor, additiveMask: Tensor?, headMask: Tensor?,
                         returnProbabilities: Bool) -> (Tensor, Tensor?) {
-        let q = query(x), k = key(x), v = value(x)
         guard let distanceEmbedding else {
-            return Ops.attention(query: q, key: k, value: v, heads: heads, additiveMask: additiveMask,
-                                 headMask: headMask, returnProbabilities: returnProbabilities)
+            return Ops.attention(qkv: qkv(x), heads: heads, additiveMask: additiveMask, headMask: headMask,
+                                 returnProbabilities: returnProbabilities)
         }
+        let q = query(x), k = key(x), v = value(x)
         return relativeAttention(q: q, k: k, v: v, distance: distanceEmbedding, additiveMask: additiveMask,
                                  headMask: headMask, returnProbabilities: returnProbabilities)
     }

@@ -12,6 +12,8 @@ public struct AltCLIPEncoderLayer: @unchecked Sendable {
     public let layerNorm2: LayerNorm
     public let activation: Activation
     public let heads: Int
+    /// q, k and v as one product (see `FusedLinear`).
+    let qkv: FusedLinear
 
     init(_ scope: WeightScope, config: AltCLIPVisionConfig) throws {
         let h = config.hiddenSize, i = config.intermediateSize, eps = Float(config.layerNormEps)
@@ -30,12 +32,18 @@ public struct AltCLIPEncoderLayer: @unchecked Sendable {
         layerNorm2 = try LayerNorm(scope("layer_norm2"), dimension: h, eps: eps)
         activation = try config.activation()
         heads = config.numAttentionHeads
+        qkv = FusedLinear([qProj, kProj, vProj])
+    }
+
+    /// Converts the weights this layer computes with (see `Linear`).
+    func prepare() {
+        qkv.prepare()
+        for layer in [outProj, fc1, fc2] { layer.prepare() }
     }
 
     func callAsFunction(_ x: Tensor, returnProbabilities: Bool) -> (Tensor, Tensor?) {
         let n1 = layerNorm1(x)
-        let (context, probabilities) = Ops.attention(query: qProj(n1), key: kProj(n1), value: vProj(n1), heads: heads,
-                                                     additiveMask: nil, headMask: nil,
+        let (context, probabilities) = Ops.attention(qkv: qkv(n1), heads: heads, additiveMask: nil, headMask: nil,
                                                      returnProbabilities: returnProbabilities)
         // Residual adds and the MLP activation run in the products' epilogues (see `Linear`).
         let h1 = outProj(context, activation: nil, residual: x)

@@ -1,0 +1,72 @@
+import AltCLIPTensor
+import Foundation
+
+/// Linear layers that read the same input (attention's query, key and value) run as one product: the
+/// weights stacked by rows into one `[Σ out, in]` weight, one GEMM, one pass over the input. For text
+/// at batch 1 (16 rows) the stacked product runs at ~230 GFLOP/s against ~214 for three separate ones,
+/// and saves two thread wake-ups per layer.
+///
+/// The stacked weight is made on first use from the parts' weights as loaded (the parts themselves stay
+/// unconverted and usable on their own); it then follows the parts' precision like any `Linear`.
+struct FusedLinear: @unchecked Sendable {
+    let parts: [Linear]
+    private let stacked: StackedLinear
+
+    init(_ parts: [Linear]) {
+        precondition(!parts.isEmpty && parts.allSatisfy { $0.inputFeatures == parts[0].inputFeatures })
+        self.parts = parts
+        stacked = StackedLinear(parts)
+    }
+
+    /// `[..., in]` → `[..., Σ out]`, the parts' outputs side by side.
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        stacked.linear()(x)
+    }
+
+    /// Converts the stacked weight now.
+    func prepare() { stacked.linear().prepare() }
+}
+
+/// The lazily stacked layer of a `FusedLinear`.
+private final class StackedLinear: @unchecked Sendable {
+    private let parts: [Linear]
+    private let lock = NSLock()
+    private var built: Linear?
+
+    init(_ parts: [Linear]) { self.parts = parts }
+
+    func linear() -> Linear {
+        lock.lock()
+        defer { lock.unlock() }
+        if let built { return built }
+        let input = parts[0].inputFeatures, output = parts.reduce(0) { $0 + $1.outputFeatures }
+        var weight = Tensor(zeros: [output, input])
+        var bias = parts.contains { $0.bias != nil } ? Tensor(zeros: [output]) : nil
+        var row = 0
+        weight.withUnsafeMutableBufferPointer { target in
+            for part in parts {
+                let rows = part.outputFeatures
+                part.storage.withLoadedFloat32 { loaded in
+                    loaded.withUnsafeBufferPointer { source in
+                        (target.baseAddress! + row * input).update(from: source.baseAddress!, count: rows * input)
+                    }
+                }
+                row += rows
+            }
+        }
+        if bias != nil {
+            var offset = 0
+            bias!.withUnsafeMutableBufferPointer { target in
+                for part in parts {
+                    if let b = part.bias {
+                        b.withUnsafeBufferPointer { (target.baseAddress! + offset).update(from: $0.baseAddress!, count: $0.count) }
+                    }
+                    offset += part.outputFeatures
+                }
+            }
+        }
+        let linear = Linear(storage: LinearWeight(weight, precision: parts[0].precision), bias: bias)
+        built = linear
+        return linear
+    }
+}
