@@ -85,8 +85,11 @@ def startup(model, onnx, rounds, dtype="fp32"):
 
 
 def ensure_onnx(model, onnx):
-    """Export both towers once (a few minutes, ~3.5 GB on disk); export.json marks a finished export."""
-    if not (onnx / "export.json").exists():
+    """Export both towers once (a few minutes, ~3.5 GB on disk); export.json marks a finished export,
+    which is redone when the checkpoint is newer."""
+    manifest = onnx / "export.json"
+    newest = max(f.stat().st_mtime for f in model.iterdir() if f.suffix in (".json", ".safetensors"))
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
         print(f"exporting {model} to ONNX in {onnx} (~3.5 GB, a few minutes)", flush=True)
         subprocess.run([PY, str(ROOT / "Scripts/export_onnx.py"), str(model), str(onnx)], check=True)
 
