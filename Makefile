@@ -35,6 +35,7 @@ fixtures: venv
 clean:
 	rm -rf .build
 
-# Side-by-side benchmark with PyTorch on the full-size random checkpoint (not run by CI).
-bench: deps venv
+# Side-by-side benchmark with PyTorch and ONNX Runtime on the full-size random checkpoint (not run by CI).
+bench: deps
+	VENV=$(VENV) BENCH=1 bash Scripts/setup-venv.sh
 	$(VENV)/bin/python Scripts/bench.py
