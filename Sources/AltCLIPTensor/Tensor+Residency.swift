@@ -29,3 +29,9 @@ public enum MemoryResidency {
         #endif
     }
 }
+
+extension MemoryResidency {
+    /// Frees the activation buffers kept for reuse between ops (up to 1 GB; see `BufferPool`), e.g. after
+    /// a large batch when memory matters more than the next call's speed.
+    public static func releaseCachedBuffers() { BufferPool.drain() }
+}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The memory behind a `Tensor`: either an owned, 64-byte aligned allocation or a borrowed pointer whose
 /// lifetime is tied to `owner` (an mmap'd file, another buffer).
 ///
@@ -14,8 +16,7 @@ final class TensorStorage: @unchecked Sendable {
 
     /// Allocates `capacity` uninitialized scalars (64-byte aligned for AVX-512 loads in BLAS kernels).
     init(uninitializedCapacity capacity: Int) {
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: max(capacity, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        let raw = BufferPool.take(byteCount: max(capacity, 1) * MemoryLayout<Float>.stride)
         pointer = raw.bindMemory(to: Float.self, capacity: max(capacity, 1))
         self.capacity = capacity
         owner = nil
@@ -30,7 +31,7 @@ final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
-        if owner == nil { UnsafeMutableRawPointer(pointer).deallocate() }
+        if owner == nil { BufferPool.give(UnsafeMutableRawPointer(pointer), byteCount: max(capacity, 1) * MemoryLayout<Float>.stride) }
     }
 
     /// An owned copy of the first `count` scalars.
@@ -38,5 +39,57 @@ final class TensorStorage: @unchecked Sendable {
         let copy = TensorStorage(uninitializedCapacity: count)
         copy.pointer.update(from: pointer, count: count)
         return copy
+    }
+}
+
+/// Recycles large activation buffers. glibc serves blocks above 32 MB (and, until it adapts, above
+/// 128 KB) with a fresh `mmap` and unmaps them on free, so at large batches every layer paid page faults
+/// and kernel zeroing for each of its outputs again (a 32-image batch allocates 100–135 MB tensors). Freed
+/// buffers of 1 MB and up wait here by exact size, up to 1 GB in all, for the next op of the same shape;
+/// smaller ones go straight back to malloc.
+enum BufferPool {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
+    nonisolated(unsafe) private static var pooledBytes = 0
+    static let minimumBytes = 1 << 20
+    static let limitBytes = 1 << 30
+
+    /// A 64-byte aligned buffer of `byteCount` bytes (uninitialized).
+    static func take(byteCount: Int) -> UnsafeMutableRawPointer {
+        if byteCount >= minimumBytes {
+            lock.lock()
+            if let buffer = free[byteCount]?.popLast() {
+                pooledBytes -= byteCount
+                lock.unlock()
+                return buffer
+            }
+            lock.unlock()
+        }
+        return UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+    }
+
+    /// Takes back a buffer from `take(byteCount:)` (same `byteCount`).
+    static func give(_ buffer: UnsafeMutableRawPointer, byteCount: Int) {
+        if byteCount >= minimumBytes {
+            lock.lock()
+            if pooledBytes + byteCount <= limitBytes {
+                free[byteCount, default: []].append(buffer)
+                pooledBytes += byteCount
+                lock.unlock()
+                return
+            }
+            lock.unlock()
+        }
+        buffer.deallocate()
+    }
+
+    /// Frees every pooled buffer (e.g. after a large batch, to hand the memory back).
+    static func drain() {
+        lock.lock()
+        let buffers = free.values.flatMap { $0 }
+        free.removeAll()
+        pooledBytes = 0
+        lock.unlock()
+        for buffer in buffers { buffer.deallocate() }
     }
 }
