@@ -118,6 +118,8 @@ def main():
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--quick", action="store_true", help="only image b1 and text b1x16")
+    p.add_argument("--cases", default=None, help="comma-separated case names to run (e.g. 'image b32,text b64 x77')")
+    p.add_argument("--no-startup", action="store_true", help="skip the start-up rows")
     p.add_argument("--no-ort", action="store_true", help="skip the ONNX Runtime column (and the export)")
     p.add_argument("--onnx", default=None, help="ONNX export folder (default: the model folder's name + -onnx, beside it)")
     a = p.parse_args()
@@ -149,14 +151,18 @@ def main():
              dict(name="text b64 x16 int8", tower="text", batch=64, tokens=16, dtype="int8")]
     if a.quick:
         cases = [c for c in cases if c["name"] in ("image b1", "text b1 x16", "image b1 bf16", "text b1 x16 bf16")]
+    if a.cases:
+        wanted = [n.strip() for n in a.cases.split(",")]
+        cases = [c for c in cases if c["name"] in wanted]
     print(f"{'case':22} {'swift median':>16} {'torch median':>16} {'ORT median':>16} {'torch/swift':>12} "
           f"{'best/swift':>12}   peak RSS swift / torch / ORT")
     backends = {}
     for case in cases:
         per, rss, backend = measure_case(model, onnx, case, a.rounds, a.repeats)
-        backends.update(backend)
+        for engine, name in backend.items():
+            backends[engine + (" " + case["dtype"] if case.get("dtype") and engine == "swift" else "")] = name
         print(row(case["name"], per, rss), flush=True)
-    for dtype in ("fp32", "bf16"):
+    for dtype in () if a.no_startup else ("fp32", "bf16"):
         print(row("start→image emb " + dtype, startup(model, onnx, a.rounds, dtype), None))
     print("best/swift: the faster of torch and ONNX Runtime over Swift (> 1: Swift is faster)")
     print("backends:", json.dumps(backends))
