@@ -120,6 +120,13 @@ final class LinearWeight: @unchecked Sendable {
         return body(loaded)
     }
 
+    /// Drops a first-use form that was not made final (the loaded weight stays; a later call converts again).
+    func discardInterimForm() {
+        lock.lock()
+        if !final { form = nil }
+        lock.unlock()
+    }
+
     /// Whether the weight is in its final compute form (packed, converted or quantized) yet.
     var isConverted: Bool {
         lock.lock()

@@ -39,11 +39,15 @@ public struct AltRobertaSelfAttention: @unchecked Sendable {
     /// x [B, L, H] → context [B, L, H] and, when asked, probabilities [B, heads, L, L].
     func callAsFunction(_ x: Tensor, additiveMask: Tensor?, headMask: Tensor?,
                         returnProbabilities: Bool) -> (Tensor, Tensor?) {
-        guard let distanceEmbedding else {
-            return Ops.attention(qkv: qkv(x), heads: heads, additiveMask: additiveMask, headMask: headMask,
+        if distanceEmbedding == nil, let stacked = qkv.stackedIfReady() {
+            return Ops.attention(qkv: stacked(x), heads: heads, additiveMask: additiveMask, headMask: headMask,
                                  returnProbabilities: returnProbabilities)
         }
         let q = query(x), k = key(x), v = value(x)
+        guard let distanceEmbedding else {
+            return Ops.attention(query: q, key: k, value: v, heads: heads, additiveMask: additiveMask,
+                                 headMask: headMask, returnProbabilities: returnProbabilities)
+        }
         return relativeAttention(q: q, k: k, v: v, distance: distanceEmbedding, additiveMask: additiveMask,
                                  headMask: headMask, returnProbabilities: returnProbabilities)
     }

@@ -43,8 +43,10 @@ public struct AltCLIPEncoderLayer: @unchecked Sendable {
 
     func callAsFunction(_ x: Tensor, returnProbabilities: Bool) -> (Tensor, Tensor?) {
         let n1 = layerNorm1(x)
-        let (context, probabilities) = Ops.attention(qkv: qkv(n1), heads: heads, additiveMask: nil, headMask: nil,
-                                                     returnProbabilities: returnProbabilities)
+        let (context, probabilities) = qkv.stackedIfReady().map {
+            Ops.attention(qkv: $0(n1), heads: heads, additiveMask: nil, headMask: nil, returnProbabilities: returnProbabilities)
+        } ?? Ops.attention(query: qProj(n1), key: kProj(n1), value: vProj(n1), heads: heads, additiveMask: nil,
+                           headMask: nil, returnProbabilities: returnProbabilities)
         // Residual adds and the MLP activation run in the products' epilogues (see `Linear`).
         let h1 = outProj(context, activation: nil, residual: x)
         let h2 = fc2(fc1(layerNorm2(h1), activation: activation, residual: nil), activation: nil, residual: h1)
