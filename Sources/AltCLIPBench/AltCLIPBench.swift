@@ -77,7 +77,7 @@ struct AltCLIPBench: ParsableCommand {
             "load_seconds": Double(loadTime.components.seconds) + Double(loadTime.components.attoseconds) * 1e-18,
             "peak_rss_bytes": Int(usage.ru_maxrss) * 1024, "dtype": dtype.rawValue,
             "prepare_seconds": Double(prepareTime.components.seconds) + Double(prepareTime.components.attoseconds) * 1e-18,
-            "backend": backendDescription,
+            "backend": lazy ? "(not probed in --lazy start-up runs)" : backendDescription,
         ]
         let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         FileHandle.standardOutput.write(data + Data("\n".utf8))
