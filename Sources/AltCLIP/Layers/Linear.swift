@@ -86,7 +86,7 @@ final class LinearWeight: @unchecked Sendable {
     let inFeatures: Int
     private let lock = NSLock()
     private var source: Tensor?
-    /// A bfloat16 checkpoint's values for a bfloat16 layer (packed straight from them).
+    /// A bf16/fp16 checkpoint's values as stored (bf16 is packed straight from them, fp16 widened on first use).
     private var compactSource: HalfPrecisionValues?
     private var form: Form?
     private var loadedCompact = false
