@@ -54,9 +54,10 @@ extension Ops {
 
         var sourceHandle = UnsafeMutableRawPointer(mutating: x.pointer)
         var converted: UnsafeMutableRawPointer?
-        defer { converted?.deallocate() }
+        let convertedBytes = max(rows * weight.inFeatures * 2, 1)
+        defer { if let converted { BufferPool.give(converted, byteCount: convertedBytes) } }
         if weight.precision == .bfloat16 {
-            let buffer = UnsafeMutableRawPointer.allocate(byteCount: rows * weight.inFeatures * 2, alignment: 64)
+            let buffer = BufferPool.take(byteCount: convertedBytes)  // reused between calls of the same shape
             converted = buffer
             Kernels.roundToBFloat16(x.pointer, count: rows * weight.inFeatures,
                                     into: buffer.bindMemory(to: UInt16.self, capacity: rows * weight.inFeatures))
