@@ -125,4 +125,14 @@ enum Kernels {
             }
         }
     }
+
+    /// Widens 16-bit floats (bfloat16 or IEEE float16 bit patterns) to Float32, exactly.
+    @inline(__always)
+    static func widenHalf(_ source: UnsafePointer<UInt16>, bfloat16: Bool, count: Int, into target: UnsafeMutablePointer<Float>) {
+        if bfloat16 {
+            for i in 0..<count { target[i] = Float(bitPattern: UInt32(source[i]) << 16) }
+        } else {
+            for i in 0..<count { target[i] = Float(Float16(bitPattern: source[i])) }
+        }
+    }
 }

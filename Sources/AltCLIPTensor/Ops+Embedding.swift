@@ -39,12 +39,7 @@ extension Ops {
         ids.withUnsafeBufferPointer { idBuffer in
             Threading.parallelFor(ids.count, costPerItem: d) { range in
                 for i in range {
-                    let row = table + idBuffer[i] * d, out = target + i * d
-                    if bfloat16 {
-                        for j in 0..<d { out[j] = Float(bitPattern: UInt32(row[j]) << 16) }
-                    } else {
-                        for j in 0..<d { out[j] = Float(Float16(bitPattern: row[j])) }
-                    }
+                    Kernels.widenHalf(table + idBuffer[i] * d, bfloat16: bfloat16, count: d, into: target + i * d)
                 }
             }
         }

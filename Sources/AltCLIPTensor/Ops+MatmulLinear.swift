@@ -32,12 +32,19 @@ extension Ops {
                 return unfusedFallback(x, weight: weight, bias: bias, activation: activation, residual: residual)
             }
         }
-        var y = result
         if let activation, fused == nil, activation != .linear {
-            y = Ops.activate(y, activation)
-            if let residual { y = Ops.add(y, residual) }
+            return epilogue(result, activation: activation, residual: residual)
         }
-        return y
+        return result
+    }
+
+    /// `activation(y) + residual`, as separate passes: what the fused products do in their epilogue, for
+    /// the paths that cannot fuse.
+    public static func epilogue(_ y: Tensor, activation: Activation?, residual: Tensor?) -> Tensor {
+        var out = y
+        if let activation { out = Ops.activate(out, activation) }
+        if let residual { out = Ops.add(out, residual) }
+        return out
     }
 
     // swiftlint:disable:next function_parameter_count
@@ -102,9 +109,6 @@ extension Ops {
         guard let plain = try? weight.unpacked() else {
             preconditionFailure("oneDNN failed on a valid linear layer \(x.shape) × [\(weight.outFeatures), \(weight.inFeatures)]")
         }
-        var y = Ops.linear(x, weight: plain, bias: bias)
-        if let activation { y = Ops.activate(y, activation) }
-        if let residual { y = Ops.add(y, residual) }
-        return y
+        return epilogue(Ops.linear(x, weight: plain, bias: bias), activation: activation, residual: residual)
     }
 }

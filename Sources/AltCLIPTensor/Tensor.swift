@@ -44,6 +44,18 @@ public struct Tensor: @unchecked Sendable {
                                 fileMapped: fileMapped)
     }
 
+    /// A tensor of 16-bit floats (bfloat16 or IEEE float16 bit patterns, row-major) widened exactly.
+    public init(shape: [Int], widening bits: UnsafePointer<UInt16>, bfloat16: Bool) {
+        self.init(uninitializedShape: shape)
+        let n = count, target = storage.pointer
+        Threading.parallelFor((n + 65535) / 65536, costPerItem: 65536) { blocks in
+            for b in blocks {
+                let start = b * 65536
+                Kernels.widenHalf(bits + start, bfloat16: bfloat16, count: Swift.min(65536, n - start), into: target + start)
+            }
+        }
+    }
+
     /// A tensor with uninitialized scalars, for ops that overwrite every element.
     init(uninitializedShape shape: [Int]) {
         self.shape = shape

@@ -130,6 +130,8 @@ struct HalfPrecisionCheckpointTests {
         #expect(layers.allSatisfy { $0.storage.isCompactSource && $0.precision == .bfloat16 })
         // Packed from the stored bfloat16 values: 2 bytes per weight (tiny shapes pad to whole blocks).
         #expect(layers.allSatisfy { $0.weightBytes >= 2 * $0.inputFeatures * $0.outputFeatures })
+        // And the values the products use are bfloat16 (low 16 bits of every Float32 zero).
+        #expect(layers.allSatisfy { $0.weight.scalars.allSatisfy { $0.bitPattern & 0xFFFF == 0 } })
         let fromFloat = try AltCLIPModel(directory: fixture.folder, precision: .bfloat16)
         #expect(!fromFloat.visualProjection.storage.isCompactSource)
         // Same bfloat16 weights either way (converter and load-time rounding are both nearest-even).

@@ -53,16 +53,14 @@ public struct Linear: @unchecked Sendable {
 
     /// `activation(x·Wᵀ + b) + residual`, fused into the product where the weight layout allows.
     public func callAsFunction(_ x: Tensor, activation: Activation?, residual: Tensor?) -> Tensor {
-        var y: Tensor
         switch storage.prepared() {
         case let .matmul(p):
             return Ops.linear(x, weight: p, bias: bias, activation: activation, residual: residual)
-        case let .float32(w): y = Ops.linear(x, weight: w, bias: bias)
-        case let .int8(q): y = Ops.quantizedLinear(x, weight: q, bias: bias)
+        case let .float32(w):
+            return Ops.epilogue(Ops.linear(x, weight: w, bias: bias), activation: activation, residual: residual)
+        case let .int8(q):
+            return Ops.epilogue(Ops.quantizedLinear(x, weight: q, bias: bias), activation: activation, residual: residual)
         }
-        if let activation { y = Ops.activate(y, activation) }
-        if let residual { y = Ops.add(y, residual) }
-        return y
     }
 }
 

@@ -38,18 +38,9 @@ public struct HalfPrecisionValues: @unchecked Sendable {
         self.fileMapped = fileMapped
     }
 
-    /// Element `i` widened to Float32 (exact for both formats).
-    @inline(__always)
-    public func float(at i: Int) -> Float {
-        switch format {
-        case .bfloat16: return Float(bitPattern: UInt32(bits[i]) << 16)
-        case .float16: return Float(Float16(bitPattern: bits[i]))
-        }
-    }
-
-    /// All values widened to Float32 as a `[rows, cols]` tensor.
+    /// All values widened (exactly) to a Float32 tensor of `shape`.
     public func widened(shape: [Int]) -> Tensor {
-        Tensor(shape: shape, scalars: (0..<count).map { float(at: $0) })
+        Tensor(shape: shape, widening: bits, bfloat16: format == .bfloat16)
     }
 }
 
