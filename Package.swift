@@ -1,11 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Release builds of the numeric code run without overflow/bounds traps in the innermost loops only
-// where the code says so (unsafe buffers); the package itself keeps Swift's normal checks.
-let optimize: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
-]
+// Every target builds with Swift's normal safety checks (no unsafeFlags: release builds use -O and
+// whole-module optimisation, SwiftPM's defaults). A hot kernel that needs unchecked arithmetic says so
+// locally (unsafe buffer pointers, wrapping operators); files, configs and network input are parsed
+// with overflow and bounds traps on.
 
 let package = Package(
     name: "altclip-swift",
@@ -35,32 +34,29 @@ let package = Package(
         // Vector kernels needing instructions Swift cannot express (AVX-512 BF16), dispatched at run time.
         .target(name: "CAltCLIPKernels"),
         // Numeric core: tensor, GEMM on a real BLAS, the ops the models need.
-        .target(name: "AltCLIPTensor", dependencies: ["CDNNL", "COpenBLAS", "CAltCLIPKernels"], swiftSettings: optimize),
+        .target(name: "AltCLIPTensor", dependencies: ["CDNNL", "COpenBLAS", "CAltCLIPKernels"]),
         // Checkpoint readers: safetensors and PyTorch zip/pickle, one WeightStore API. Foundation only.
-        .target(name: "AltCLIPWeights", swiftSettings: optimize),
+        .target(name: "AltCLIPWeights"),
         // Hugging Face Hub access: `ORG/NAME[@REVISION]` to a local snapshot folder in huggingface_hub's
         // cache layout (download, resume, verification). Foundation (+FoundationNetworking) only.
-        .target(name: "AltCLIPHub", swiftSettings: optimize),
+        .target(name: "AltCLIPHub"),
         // XLM-R SentencePiece Unigram tokenizer. Foundation only.
-        .target(name: "AltCLIPTokenizer", swiftSettings: optimize),
+        .target(name: "AltCLIPTokenizer"),
         // Image decoding and CLIPImageProcessor (Pillow-exact resampling). No tensor core.
-        .target(name: "AltCLIPImage", dependencies: ["CJPEG", "CPNG", "CWebP", "CGIF"], swiftSettings: optimize),
+        .target(name: "AltCLIPImage", dependencies: ["CJPEG", "CPNG", "CWebP", "CGIF"]),
         // Configs, towers, AltCLIPModel, processor, model-folder loading, high-level API.
         .target(
             name: "AltCLIP",
-            dependencies: ["AltCLIPTensor", "AltCLIPWeights", "AltCLIPTokenizer", "AltCLIPImage"],
-            swiftSettings: optimize),
+            dependencies: ["AltCLIPTensor", "AltCLIPWeights", "AltCLIPTokenizer", "AltCLIPImage"]),
         // The `altclip` command-line tool.
         .executableTarget(
             name: "AltCLIPCommand",
-            dependencies: ["AltCLIP", "AltCLIPTokenizer", "AltCLIPWeights", "AltCLIPTensor", "AltCLIPImage", "AltCLIPHub", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            swiftSettings: optimize),
+            dependencies: ["AltCLIP", "AltCLIPTokenizer", "AltCLIPWeights", "AltCLIPTensor", "AltCLIPImage", "AltCLIPHub", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Side-by-side benchmark driver (Scripts/bench.py); no library depends on it.
         .executableTarget(
             name: "AltCLIPBench",
-            dependencies: ["AltCLIP", "AltCLIPTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            swiftSettings: optimize),
+            dependencies: ["AltCLIP", "AltCLIPTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "AltCLIPTensorTests", dependencies: ["AltCLIPTensor"]),
         .testTarget(name: "AltCLIPWeightsTests", dependencies: ["AltCLIPWeights"]),
