@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "AltCLIPTokenizer", targets: ["AltCLIPTokenizer"]),
         .library(name: "AltCLIPImage", targets: ["AltCLIPImage"]),
         .library(name: "AltCLIPWeights", targets: ["AltCLIPWeights"]),
+        .library(name: "AltCLIPSupport", targets: ["AltCLIPSupport"]),
         .library(name: "AltCLIPTensor", targets: ["AltCLIPTensor"]),
         .library(name: "AltCLIPHub", targets: ["AltCLIPHub"]),
         .executable(name: "altclip", targets: ["AltCLIPCommand"]),
@@ -33,17 +34,20 @@ let package = Package(
 
         // Vector kernels needing instructions Swift cannot express (AVX-512 BF16), dispatched at run time.
         .target(name: "CAltCLIPKernels"),
+        // Input safety shared by every layer: regular-file reads that never block, checked size arithmetic,
+        // the memory budget. Foundation only; the leaves below build on it and on nothing else of ours.
+        .target(name: "AltCLIPSupport"),
         // Numeric core: tensor, GEMM on a real BLAS, the ops the models need.
-        .target(name: "AltCLIPTensor", dependencies: ["CDNNL", "COpenBLAS", "CAltCLIPKernels"]),
+        .target(name: "AltCLIPTensor", dependencies: ["AltCLIPSupport", "CDNNL", "COpenBLAS", "CAltCLIPKernels"]),
         // Checkpoint readers: safetensors and PyTorch zip/pickle, one WeightStore API. Foundation only.
-        .target(name: "AltCLIPWeights"),
+        .target(name: "AltCLIPWeights", dependencies: ["AltCLIPSupport"]),
         // Hugging Face Hub access: `ORG/NAME[@REVISION]` to a local snapshot folder in huggingface_hub's
         // cache layout (download, resume, verification). Foundation (+FoundationNetworking) only.
-        .target(name: "AltCLIPHub"),
+        .target(name: "AltCLIPHub", dependencies: ["AltCLIPSupport"]),
         // XLM-R SentencePiece Unigram tokenizer. Foundation only.
-        .target(name: "AltCLIPTokenizer"),
+        .target(name: "AltCLIPTokenizer", dependencies: ["AltCLIPSupport"]),
         // Image decoding and CLIPImageProcessor (Pillow-exact resampling). No tensor core.
-        .target(name: "AltCLIPImage", dependencies: ["CJPEG", "CPNG", "CWebP", "CGIF"]),
+        .target(name: "AltCLIPImage", dependencies: ["AltCLIPSupport", "CJPEG", "CPNG", "CWebP", "CGIF"]),
         // Configs, towers, AltCLIPModel, processor, model-folder loading, high-level API.
         .target(
             name: "AltCLIP",
@@ -58,6 +62,7 @@ let package = Package(
             name: "AltCLIPBench",
             dependencies: ["AltCLIP", "AltCLIPTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        .testTarget(name: "AltCLIPSupportTests", dependencies: ["AltCLIPSupport"]),
         .testTarget(name: "AltCLIPTensorTests", dependencies: ["AltCLIPTensor"]),
         .testTarget(name: "AltCLIPWeightsTests", dependencies: ["AltCLIPWeights"]),
         .testTarget(name: "AltCLIPHubTests", dependencies: ["AltCLIPHub"]),
