@@ -20,6 +20,7 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	bash Scripts/check-versioned-dependency.sh
 
 demo: build
 	.build/release/altclip classify --model Models/altclip-demo Samples/*.png --top 2 \
