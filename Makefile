@@ -30,8 +30,14 @@ demo: build
 venv:
 	VENV=$(VENV) bash Scripts/setup-venv.sh
 
+# Regenerates every committed fixture with the pinned reference venvs (.venv, and .venv4 with
+# transformers 4.x for the relative-position text fixtures).
 fixtures: venv
-	$(VENV)/bin/python Scripts/make_fixtures.py
+	VENV4=$(VENV)4 bash Scripts/setup-venv4.sh
+	$(VENV)/bin/python Scripts/make_tokenizer_fixtures.py
+	$(VENV)/bin/python Scripts/make_image_fixtures.py
+	$(VENV)/bin/python Scripts/make_weights_fixtures.py
+	$(VENV)/bin/python Scripts/make_model_fixtures.py --venv4 $(VENV)4
 
 clean:
 	rm -rf .build

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Side-by-side benchmark of the image pipeline (run with the pinned venv from the repo root):
 
-    /work/venv/bin/python Scripts/bench_image.py [--images 64] [--repeats 5]
+    .venv/bin/python Scripts/bench_image.py [--images 64] [--repeats 5]
 
 Writes N synthetic 640x480 JPEG "photos" to a scratch folder, then times files -> pixel_values for
   * transformers 5.24 CLIPImageProcessorPil (PIL.Image.open + processor, one process, as transformers runs),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Side-by-side tokenizer benchmark: transformers 5.24 (Rust tokenizers underneath) vs AltCLIPTokenizer (Swift).
 
-Run from the repository root with the pinned venv:   /work/venv/bin/python Scripts/bench_tokenizer.py [--texts N]
+Run from the repository root with the pinned venv:   .venv/bin/python Scripts/bench_tokenizer.py [--texts N]
 
 Also a differential fuzzer: `--fuzz [--seed S]` encodes random Unicode strings (every script block the goldens
 touch, combining marks, emoji, controls, whitespace, special tokens) and fails on the first text whose ids differ;

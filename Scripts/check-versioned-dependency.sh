@@ -2,7 +2,7 @@
 # Checks that altclip-swift works as a versioned SwiftPM dependency (SwiftPM refuses packages whose
 # targets use unsafeFlags when they are required by version): clones this repository's HEAD into a
 # temporary git repository, tags it, and builds a throw-away package that depends on it by URL and
-# version and calls the library. Run by `make test` (and so by .ci/run).
+# version, whose program is the README's Swift example, and runs it. Run by `make test` (and so by .ci/run).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/altclip-dependency.XXXXXX")
@@ -23,17 +23,14 @@ let package = Package(
     targets: [.executableTarget(name: "Consumer", dependencies: [.product(name: "AltCLIP", package: "altclip-swift")])]
 )
 SWIFT
-cat > "$work/consumer/Sources/Consumer/main.swift" <<'SWIFT'
-import AltCLIP
-import Foundation
-
-// Loads the demo model given as the first argument and prints the cosine of two embedded texts.
-let clip = try AltCLIPPipeline(directory: URL(fileURLWithPath: CommandLine.arguments[1]))
-let vectors = try clip.embedTexts(["a red circle", "红色的圆形"])
-print(zip(vectors[0], vectors[1]).map(*).reduce(0, +))
-SWIFT
+# The consumer's program is the README's Swift example, verbatim, so the example cannot rot.
+awk '/^```swift$/ {inside = 1; next} /^```$/ && inside {exit} inside' "$repo/README.md" \
+  > "$work/consumer/Sources/Consumer/main.swift"
+test -s "$work/consumer/Sources/Consumer/main.swift" || { echo "versioned dependency check: no Swift example in README.md"; exit 1; }
 cd "$work/consumer"
 swift build -q 2>&1 | grep -v "^warning: " || true
 test -x .build/debug/Consumer || { echo "versioned dependency check: the consumer package did not build"; exit 1; }
-cosine=$(.build/debug/Consumer "$repo/Models/altclip-demo")
-echo "versioned dependency check: consumer built against altclip-swift 99.0.0 (cosine $cosine)"
+output=$(cd "$repo" && "$work/consumer/.build/debug/Consumer")
+echo "$output" | grep -q 'LabelScore(label: "a red circle"' ||
+  { echo "versioned dependency check: the README example printed something else:"; echo "$output"; exit 1; }
+echo "versioned dependency check: the README example builds against altclip-swift 99.0.0 by version and runs: $output"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a full-size random AltCLIP checkpoint with BAAI/AltCLIP's shapes, plus reference outputs.
 
-    /work/venv/bin/python Scripts/make_fullsize_checkpoint.py [OUT_DIR] [--max-shard-size 2GB]
+    .venv/bin/python Scripts/make_fullsize_checkpoint.py [OUT_DIR] [--max-shard-size 2GB]
 
 OUT_DIR defaults to .build-fullsize/altclip-random (ignored by git; about 3.5 GB, never commit it).
 Shapes: text XLM-R large (vocab 250002, 24 x 1024, 16 heads, ff 4096, 514 positions, project_dim 768),

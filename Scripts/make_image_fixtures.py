@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generate the image-pipeline fixtures in Tests/Fixtures/image/ (run with the pinned venv:
-/work/venv/bin/python Scripts/make_image_fixtures.py).
+.venv/bin/python Scripts/make_image_fixtures.py).
 
 References come from the pinned Python stack: Pillow 13.0.0 decodes (`Image.open` + transformers'
 `convert_to_rgb`, or `load_image` for the EXIF cases), Pillow resizes, and transformers 5.24's

@@ -3,7 +3,7 @@
 
 Run with the pinned reference venv (Scripts/requirements.txt, transformers 5.24.0 + torch CPU):
 
-    /work/venv/bin/python Scripts/make_model_fixtures.py [--out Tests/Fixtures/models] [--venv4 .venv4]
+    .venv/bin/python Scripts/make_model_fixtures.py [--out Tests/Fixtures/models] [--venv4 .venv4]
 
 The two relative-position text fixtures need transformers 4.x (5.x removed `position_embedding_type`
 and ignores `head_mask`): the script re-runs itself in the second pinned venv
@@ -334,7 +334,7 @@ def published_style_config(config_path, fx):
     cfg["torch_dtype"] = "float32"
     cfg["transformers_version"] = "4.26.0.dev0"
     cfg["_commit_hash"] = "4d06f38b304fc2a331d9f3eab77a542afafc4ffb"
-    cfg["_name_or_path"] = fx.get("name_or_path", "BAAI/AltCLIP")
+    cfg["_name_or_path"] = (fx or {}).get("name_or_path", "BAAI/AltCLIP")
     cfg["direct_kd"] = False
     cfg["num_layers"] = 3
     generic = {  # keys transformers 4.2x serialised in every sub-config

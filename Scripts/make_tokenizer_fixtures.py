@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates Tests/Fixtures/tokenizer/: a small XLM-R-style SentencePiece model and transformers goldens.
 
-Run with the pinned reference venv:  /work/venv/bin/python Scripts/make_tokenizer_fixtures.py
+Run with the pinned reference venv:  .venv/bin/python Scripts/make_tokenizer_fixtures.py
 
 1. Expands the seed sentences of `tokenizer_corpus.py` into a training corpus (seeded).
 2. Trains a SentencePiece unigram model (nmt_nfkc, no byte fallback; XLM-R's id layout unk=0, <s>=1, </s>=2).

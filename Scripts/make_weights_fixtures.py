@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the checkpoint-reader fixtures in Tests/Fixtures/weights/ (see README.md there).
 
-Run with the pinned reference venv:  /work/venv/bin/python Scripts/make_weights_fixtures.py
+Run with the pinned reference venv:  .venv/bin/python Scripts/make_weights_fixtures.py
 (transformers 5.24.0, torch 2.15.0, safetensors 0.8.0; see Scripts/requirements.txt).
 
 transformers 5.x writes only safetensors (`save_pretrained` has no `safe_serialization` switch any

@@ -3,7 +3,7 @@
 
 Run from the repository root with the pinned venv:
 
-    /work/venv/bin/python Scripts/train_demo_model.py
+    .venv/bin/python Scripts/train_demo_model.py
 
 Outputs (all regenerated from scratch; nothing is downloaded):
   Models/altclip-demo/   config.json, model.safetensors, sentencepiece.bpe.model, tokenizer.json,
