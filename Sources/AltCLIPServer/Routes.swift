@@ -62,6 +62,10 @@ struct Routes {
             } catch {
                 response = Self.errorResponse(APIError(.backend, "inference failed: \(error)"), style)
             }
+            // Watching for the client going away consumes the connection's inbound stream, so
+            // Hummingbird closes the connection after this response: say so, and clients open a new one
+            // rather than reuse a closing one.
+            if inference { response.headers[.connection] = "close" }
             core.metrics.request(route: route, status: Int(response.status.code), duration: ContinuousClock.now - start)
             return response
         }
