@@ -6,7 +6,7 @@ import Foundation
 /// Requests put their inputs in a queue and wait. A dedicated thread (the executor) takes a batch —
 /// texts up to a padded-token budget, images up to a count — waiting at most `maxQueueDelay` after the
 /// oldest queued input for the batch to fill, runs the forward pass, and hands each caller its own
-/// rows. When both queues hold work the executor alternates between them, so neither starves. A
+/// rows; when no other request is on its way it does not wait at all. When both queues hold work the executor alternates between them, so neither starves. A
 /// request that is cancelled (its client went away) is taken out of the queue; a full queue refuses new
 /// work at once (`APIError` 429) rather than letting latency grow without bound.
 final class DynamicBatcher: @unchecked Sendable {
@@ -59,13 +59,35 @@ final class DynamicBatcher: @unchecked Sendable {
     private var images: [Entry] = []
     private var lastKind = Kind.image
     private var stopping = false
+    /// While set, the executor takes no batch (tests use it to hold work in the queue).
+    private var paused = false
     private var thread: Thread?
     private let stopped = DispatchSemaphore(value: 0)
 
-    init(model: InferenceModel, limits: Limits, metrics: ServerMetrics) {
+    /// Whether inputs are on their way (requests admitted but not yet queued): only then is a batch
+    /// worth waiting for. One request at a time runs at once, without the queue delay.
+    private let moreExpected: @Sendable () -> Bool
+
+    init(model: InferenceModel, limits: Limits, metrics: ServerMetrics, moreExpected: @escaping @Sendable () -> Bool = { true }) {
         self.model = model
         self.limits = limits
         self.metrics = metrics
+        self.moreExpected = moreExpected
+    }
+
+    /// Holds (`true`) or releases the executor; queued work waits while it is held.
+    func setPaused(_ value: Bool) {
+        condition.lock()
+        paused = value
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Wakes the executor to look again (a request it might be waiting for will not come).
+    func poke() {
+        condition.lock()
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// Starts the executor thread.
@@ -159,14 +181,14 @@ final class DynamicBatcher: @unchecked Sendable {
     private func run() {
         condition.lock()
         while true {
-            while texts.isEmpty && images.isEmpty && !stopping { condition.wait() }
+            while (texts.isEmpty && images.isEmpty || paused) && !stopping { condition.wait() }
             if texts.isEmpty && images.isEmpty { break }  // stopping, and nothing left
             let kind: Kind
             if !texts.isEmpty && !images.isEmpty { kind = lastKind == .text ? .image : .text } else { kind = texts.isEmpty ? .image : .text }
             // Give the batch until the oldest input's deadline to fill.
             if let oldest = queue(kind).first?.enqueued {
                 let deadline = oldest + limits.maxQueueDelay
-                while !stopping, !isFull(kind), ContinuousClock.now < deadline {
+                while !stopping, !isFull(kind), ContinuousClock.now < deadline, moreExpected() {
                     let remaining = deadline - ContinuousClock.now
                     _ = condition.wait(until: Date(timeIntervalSinceNow: Double(remaining.nanoseconds) / 1e9))
                 }

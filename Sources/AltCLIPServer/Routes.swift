@@ -49,8 +49,12 @@ struct Routes {
                     throw APIError(.tooLarge, "the request body is \(length) bytes; the limit is \(limit)")
                 }
                 if inference {
-                    response = try await request.body.consumeWithCancellationOnInboundClose { body in
-                        try await handle(try await Self.collect(body, limit: limit), request)
+                    let arrival = core.expectArrival()
+                    defer { arrival.arrived() }
+                    response = try await ServerCore.$arrival.withValue(arrival) {
+                        try await request.body.consumeWithCancellationOnInboundClose { body in
+                            try await handle(try await Self.collect(body, limit: limit), request)
+                        }
                     }
                 } else {
                     response = try await handle(try await Self.collect(request.body, limit: limit), request)

@@ -14,6 +14,8 @@ final class ServerCore: @unchecked Sendable {
     private let lock = NSLock()
     private var state = State.loading
     private var inFlight = 0
+    /// Inference requests admitted whose inputs are not queued yet (see `DynamicBatcher.moreExpected`).
+    private var arriving = 0
     private var labelCache: [String: [[Float]]] = [:]
     private var labelCacheOrder: [String] = []
 
@@ -33,7 +35,7 @@ final class ServerCore: @unchecked Sendable {
                 model: model,
                 limits: .init(maxBatchTokens: options.maxBatchTokens, maxBatchImages: options.maxBatchImages,
                               maxQueueDelay: options.maxQueueDelay, maxQueuedItems: options.maxQueuedItems),
-                metrics: metrics)
+                metrics: metrics, moreExpected: { [unowned self] in self.lock.withLock { self.arriving > 0 } })
             batcher.start()
             set(.ready(model, batcher))
             return nil
@@ -87,6 +89,31 @@ final class ServerCore: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// One inference request on its way to the batcher; `arrived()` on it when its inputs are queued
+    /// (or it gave up), at most once.
+    final class Arrival: @unchecked Sendable {
+        private let core: ServerCore
+        private var pending = true
+
+        fileprivate init(core: ServerCore) { self.core = core }
+
+        func arrived() {
+            core.lock.lock()
+            guard pending else { core.lock.unlock(); return }
+            pending = false
+            core.arriving -= 1
+            core.lock.unlock()
+            if case let .ready(_, batcher) = core.current { batcher.poke() }
+        }
+    }
+
+    @TaskLocal static var arrival: Arrival?
+
+    func expectArrival() -> Arrival {
+        lock.withLock { arriving += 1 }
+        return Arrival(core: self)
+    }
+
     // MARK: embedding
 
     /// Checks a request's texts against the limits.
@@ -112,6 +139,7 @@ final class ServerCore: @unchecked Sendable {
             }
         }
         metrics.stage("tokenize", ContinuousClock.now - start)
+        Self.arrival?.arrived()
         let rows = try await batcher.embed(tokens: sequences)
         return (normalize ? rows.map(normalized) : rows, sequences.reduce(0) { $0 + $1.count })
     }
@@ -138,6 +166,7 @@ final class ServerCore: @unchecked Sendable {
             return result.compactMap { $0 }
         }
         metrics.stage("preprocess", ContinuousClock.now - start)
+        Self.arrival?.arrived()
         let rows = try await batcher.embed(pixels: pixels)
         return normalize ? rows.map(normalized) : rows
     }

@@ -72,9 +72,9 @@ struct BatchingTests {
     }
 
     @Test func aDisconnectedClientsWorkLeavesTheQueue() async throws {
-        var options = ServerOptions()
-        options.maxQueueDelay = .seconds(20)  // a lone text waits this long for company
-        try await Harness.withServer(options) { server in
+        try await Harness.withServer { server in
+            let (_, batcher) = try server.core.ready()
+            batcher.setPaused(true)  // the executor is busy: the text waits in the queue
             let port = server.base.port!
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_in()
@@ -88,8 +88,6 @@ struct BatchingTests {
             let body = #"{"inputs": ["left behind"]}"#
             let request = "POST /embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
             _ = request.withCString { send(fd, $0, strlen($0), 0) }
-            let (model, batcher) = try server.core.ready()
-            _ = model
             var deadline = ContinuousClock.now + .seconds(5)
             while batcher.queuedCount == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             #expect(batcher.queuedCount == 1)
@@ -97,6 +95,7 @@ struct BatchingTests {
             deadline = ContinuousClock.now + .seconds(5)
             while batcher.queuedCount > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             #expect(batcher.queuedCount == 0, "the disconnected client's text is still queued")
+            batcher.setPaused(false)
             let metrics = try await Harness.request(server, "GET", "/metrics").text
             #expect(Self.metric(metrics, #"altclip_batches_total{kind="text"}"#) == 0)  // it never ran
         }
@@ -104,12 +103,11 @@ struct BatchingTests {
 
     @Test func aFullQueueAnswers429WithRetryAfter() async throws {
         var options = ServerOptions()
-        options.maxQueueDelay = .milliseconds(1500)
         options.maxQueuedItems = 2
-        options.maxBatchTokens = 100_000
         try await Harness.withServer(options) { server in
-            async let first = Harness.post(server, "/embed", ["inputs": ["one", "two"]])
             let (_, batcher) = try server.core.ready()
+            batcher.setPaused(true)
+            async let first = Harness.post(server, "/embed", ["inputs": ["one", "two"]])
             let deadline = ContinuousClock.now + .seconds(5)
             while batcher.queuedCount < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             let refused = try await Harness.post(server, "/embed", ["inputs": "three"])
@@ -118,21 +116,23 @@ struct BatchingTests {
             #expect(refused.object["error_type"] as? String == "overloaded")
             let openAI = try await Harness.post(server, "/v1/embeddings", ["input": "three"])
             #expect(openAI.status == 429 && (openAI.object["error"] as? [String: Any])?["type"] as? String == "rate_limit_error")
+            batcher.setPaused(false)
             #expect(try await first.status == 200)
         }
     }
 
     @Test func tooManyConcurrentRequestsAnswer429() async throws {
         var options = ServerOptions()
-        options.maxQueueDelay = .milliseconds(1500)
         options.maxConcurrentRequests = 1
         try await Harness.withServer(options) { server in
-            async let first = Harness.post(server, "/embed", ["inputs": "one"])
             let (_, batcher) = try server.core.ready()
+            batcher.setPaused(true)
+            async let first = Harness.post(server, "/embed", ["inputs": "one"])
             let deadline = ContinuousClock.now + .seconds(5)
             while batcher.queuedCount < 1 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             let refused = try await Harness.post(server, "/embed", ["inputs": "two"])
             #expect(refused.status == 429 && refused.headers["retry-after"] == "1")
+            batcher.setPaused(false)
             #expect(try await first.status == 200)
         }
     }
