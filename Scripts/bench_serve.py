@@ -146,10 +146,12 @@ def run_engine(name, cmd, base, cases, duration, warmup_bodies):
 
 
 def tower(model, tower, batch, threads, repeats=5):
+    """Median and 99th percentile (nearest rank) of the bare tower's forward time, in seconds."""
     out = subprocess.run([str(BUILD / "altclip-bench"), "--model", str(model), "--tower", tower, "--batch", str(batch),
                           "--tokens", "16", "--repeats", str(repeats), "--warmup", "1", "--threads", str(threads)],
                          check=True, capture_output=True, text=True).stdout
-    return statistics.median(json.loads(out.strip().splitlines()[-1])["times"])
+    times = sorted(json.loads(out.strip().splitlines()[-1])["times"])
+    return statistics.median(times), times[min(len(times) - 1, int(0.99 * len(times)))]
 
 
 def main():
@@ -192,19 +194,22 @@ def main():
                   "--threads", threads, "--max-batch-images", str(args.max_batch_images)]
         results["python"] = run_engine("python", py_cmd, f"http://127.0.0.1:{py_port}", cases, args.duration, list(bodies.values()))
 
-    text1 = tower(folder, "text", 1, args.threads, 9)
-    image1 = tower(folder, "image", 1, args.threads)
-    imageB = tower(folder, "image", args.max_batch_images, args.threads, 3)
+    text1, text1_p99 = tower(folder, "text", 1, args.threads, 200)
+    image1, image1_p99 = tower(folder, "image", 1, args.threads, 30)
+    imageB, _ = tower(folder, "image", args.max_batch_images, args.threads, 3)
     s = results["swift"]
     top = max(levels)
-    print("\nbare towers (altclip-bench, median): text 1x16 %.1f ms, image b1 %.1f ms, image b%d %.2f s (%.2f images/s)"
-          % (text1 * 1e3, image1 * 1e3, args.max_batch_images, imageB, args.max_batch_images / imageB))
+    print("\nbare towers (altclip-bench): text 1x16 %.1f ms (p99 %.1f), image b1 %.1f ms (p99 %.1f), image b%d %.2f s (%.2f images/s)"
+          % (text1 * 1e3, text1_p99 * 1e3, image1 * 1e3, image1_p99 * 1e3, args.max_batch_images, imageB,
+             args.max_batch_images / imageB))
     print("targets:")
     print("  text throughput c=%d / c=1:            %.2fx (>= 1.5x)" % (top, s[("text", top)]["rps"] / s[("text", 1)]["rps"]))
     print("  image throughput c=%d / tower b%d rate: %.2f (within 10%%)" % (top, args.max_batch_images,
           s[("image", top)]["rps"] / (args.max_batch_images / imageB)))
-    print("  text p99 c=1 / bare text 1x16:         %.2f (<= 1.15)" % (s[("text", 1)]["p99_ms"] / (text1 * 1e3)))
-    print("  image p99 c=1 / bare image b1:         %.2f (<= 1.15)" % (s[("image", 1)]["p99_ms"] / (image1 * 1e3)))
+    print("  text p99 c=1 / bare text 1x16 p99:     %.2f (<= 1.15; p50 / median %.2f)"
+          % (s[("text", 1)]["p99_ms"] / (text1_p99 * 1e3), s[("text", 1)]["p50_ms"] / (text1 * 1e3)))
+    print("  image p99 c=1 / bare image b1 p99:     %.2f (<= 1.15; p50 / median %.2f)"
+          % (s[("image", 1)]["p99_ms"] / (image1_p99 * 1e3), s[("image", 1)]["p50_ms"] / (image1 * 1e3)))
     if "python" in results:
         print("swift / python throughput:")
         for kind, _, c in cases:
