@@ -22,6 +22,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Server only (AltCLIPServer); the model library's graph never builds these.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.0"),
     ],
     targets: [
         // C libraries from Debian's -dev packages (see Makefile `deps`).
@@ -52,10 +58,22 @@ let package = Package(
         .target(
             name: "AltCLIP",
             dependencies: ["AltCLIPTensor", "AltCLIPWeights", "AltCLIPTokenizer", "AltCLIPImage"]),
+        // `altclip serve`: OpenAI-, TEI- and CLIP-shaped HTTP routes on Hummingbird 2, the dynamic batcher,
+        // limits, API keys, Prometheus metrics. Kept out of the model library's dependency graph.
+        .target(
+            name: "AltCLIPServer",
+            dependencies: [
+                "AltCLIP", "AltCLIPImage", "AltCLIPTokenizer", "AltCLIPTensor", "AltCLIPSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ]),
         // The `altclip` command-line tool.
         .executableTarget(
             name: "AltCLIPCommand",
-            dependencies: ["AltCLIP", "AltCLIPTokenizer", "AltCLIPWeights", "AltCLIPTensor", "AltCLIPImage", "AltCLIPHub", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["AltCLIP", "AltCLIPTokenizer", "AltCLIPWeights", "AltCLIPTensor", "AltCLIPImage", "AltCLIPHub", "AltCLIPServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Side-by-side benchmark driver (Scripts/bench.py); no library depends on it.
         .executableTarget(
@@ -69,6 +87,9 @@ let package = Package(
         .testTarget(name: "AltCLIPTokenizerTests", dependencies: ["AltCLIPTokenizer"]),
         .testTarget(name: "AltCLIPImageTests", dependencies: ["AltCLIPImage"]),
         .testTarget(name: "AltCLIPTests", dependencies: ["AltCLIP", "AltCLIPTensor", "AltCLIPWeights"]),
+        .testTarget(
+            name: "AltCLIPServerTests",
+            dependencies: ["AltCLIPServer", "AltCLIP", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "AltCLIPCommandTests", dependencies: ["AltCLIPCommand", "AltCLIPWeights"]),
     ],
     swiftLanguageModes: [.v5]
