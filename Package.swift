@@ -57,7 +57,7 @@ let package = Package(
         // Configs, towers, AltCLIPModel, processor, model-folder loading, high-level API.
         .target(
             name: "AltCLIP",
-            dependencies: ["AltCLIPTensor", "AltCLIPWeights", "AltCLIPTokenizer", "AltCLIPImage"]),
+            dependencies: ["AltCLIPSupport", "AltCLIPTensor", "AltCLIPWeights", "AltCLIPTokenizer", "AltCLIPImage"]),
         // `altclip serve`: OpenAI-, TEI- and CLIP-shaped HTTP routes on Hummingbird 2, the dynamic batcher,
         // limits, API keys, Prometheus metrics. Kept out of the model library's dependency graph.
         .target(

@@ -16,10 +16,15 @@ struct ModelOptions: ParsableArguments {
     var threads: Int?
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let threads, !(1...Self.maxThreads).contains(threads) {
+            throw ValidationError("--threads must be between 1 and \(Self.maxThreads)")
+        }
     }
 
     var modelURL: URL { URL(fileURLWithPath: model) }
+
+    /// More threads than this only wastes memory on stacks (and 10^9 would exhaust it).
+    static let maxThreads = 1024
 }
 
 /// `--dtype`, for the commands that run the model.

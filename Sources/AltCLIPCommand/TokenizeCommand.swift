@@ -30,7 +30,9 @@ struct TokenizeCommand: ParsableCommand {
 
     func validate() throws {
         if texts.isEmpty && textsJson == nil { throw ValidationError("give texts as arguments or --texts-json FILE") }
-        if let maxLength, maxLength < 1 { throw ValidationError("--max-length must be at least 1") }
+        if let maxLength, !(1...XLMRobertaTokenizer.maxPaddedLength).contains(maxLength) {
+            throw ValidationError("--max-length must be between 1 and \(XLMRobertaTokenizer.maxPaddedLength)")
+        }
     }
 
     func run() throws {

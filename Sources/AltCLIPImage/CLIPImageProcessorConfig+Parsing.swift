@@ -66,19 +66,33 @@ extension CLIPImageProcessorConfig {
         }
     }
 
-    /// transformers' `validate_preprocess_arguments`, plus positivity so no later step can fail.
+    /// The largest image side a config may ask for.
+    static let maxSide = 1 << 16
+
+    /// transformers' `validate_preprocess_arguments`, plus bounds so no later step can fail or overflow.
     func validate(file: String) throws {
+        // Every side is positive and at most 65,536 pixels (the largest side any codec here accepts), so
+        // products of sizes cannot overflow; fixed output sizes are bounded by Pillow's pixel limit.
         func positive(_ key: String, _ values: Int...) throws {
-            for v in values where v <= 0 {
-                throw ImageError.invalidConfigValue(file: file, key: key, expected: "positive sizes", actual: String(v))
+            for v in values where v <= 0 || v > Self.maxSide {
+                throw ImageError.invalidConfigValue(
+                    file: file, key: key, expected: "sizes between 1 and \(Self.maxSide)", actual: String(v))
+            }
+        }
+        func area(_ key: String, _ height: Int, _ width: Int) throws {
+            try positive(key, height, width)
+            guard height * width <= DecodeOptions.pillowMaxImagePixels else {
+                throw ImageError.invalidConfigValue(
+                    file: file, key: key, expected: "at most \(DecodeOptions.pillowMaxImagePixels) pixels",
+                    actual: "\(height) x \(width)")
             }
         }
         if doResize {
             switch size {
             case .shortestEdge(let s)?: try positive("size", s)
             case .shortestAndLongestEdge(let s, let l)?: try positive("size", s, l)
-            case .maxHeightWidth(let h, let w)?: try positive("size", h, w)
-            case .heightWidth(let h, let w)?: try positive("size", h, w)
+            case .maxHeightWidth(let h, let w)?: try area("size", h, w)
+            case .heightWidth(let h, let w)?: try area("size", h, w)
             case nil:
                 throw ImageError.invalidConfigValue(file: file, key: "size", expected: "a size when do_resize is true", actual: "null")
             }
@@ -87,13 +101,13 @@ extension CLIPImageProcessorConfig {
             guard let cropSize else {
                 throw ImageError.invalidConfigValue(file: file, key: "crop_size", expected: "a size when do_center_crop is true", actual: "null")
             }
-            try positive("crop_size", cropSize.height, cropSize.width)
+            try area("crop_size", cropSize.height, cropSize.width)
         }
         if doPad {
             guard let padSize else {
                 throw ImageError.invalidConfigValue(file: file, key: "pad_size", expected: "a size when do_pad is true", actual: "null")
             }
-            try positive("pad_size", padSize.height, padSize.width)
+            try area("pad_size", padSize.height, padSize.width)
         }
         if doNormalize {
             for (key, values) in [("image_mean", imageMean), ("image_std", imageStd)] where values.count != 3 {

@@ -40,6 +40,8 @@ public enum SizeError: Error, Equatable, Sendable, CustomStringConvertible {
     case outOfRange(field: String, value: Int, range: ClosedRange<Int>)
     /// Buffers that would exceed the memory budget.
     case overBudget(what: String, bytes: Int, budget: Int)
+    /// A mapping of `bytes` the address space cannot hold.
+    case addressSpace(what: String, bytes: Int)
 
     public var description: String {
         switch self {
@@ -51,6 +53,8 @@ public enum SizeError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .overBudget(what, bytes, budget):
             return "\(what) would need \(MemoryBudget.format(bytes)), more than the memory budget of "
                 + "\(MemoryBudget.format(budget)) (set ALTCLIP_MEMORY_LIMIT to raise it)"
+        case let .addressSpace(what, bytes):
+            return "\(what) would need \(MemoryBudget.format(bytes)) of address space, more than this machine can map"
         }
     }
 }

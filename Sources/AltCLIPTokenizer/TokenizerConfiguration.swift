@@ -121,7 +121,8 @@ struct TokenizerConfiguration: Sendable {
                 throw TokenizerError.wrongType(file: sourceFile["model_max_length"] ?? configFile, key: "model_max_length",
                                                expected: "a non-negative number", actual: value.kind)
             }
-            modelMaxLength = n > Self.largeInteger ? nil : Int(n)
+            // transformers' "no limit" sentinel is 1e30; anything else is kept, saturated to Int.
+            modelMaxLength = n > Self.largeInteger ? nil : (n >= 9.2e18 ? Int.max : Int(n))
         }
         if let value = config["clean_up_tokenization_spaces"], !Self.isNull(value) {
             guard let b = value.boolValue else {

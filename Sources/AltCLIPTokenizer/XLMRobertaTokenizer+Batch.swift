@@ -67,8 +67,15 @@ extension XLMRobertaTokenizer {
         case .maxLength: target = limit
         }
         if var length = target, let padToMultipleOf, length % padToMultipleOf != 0 {
-            length += padToMultipleOf - length % padToMultipleOf
+            let (rounded, overflow) = length.addingReportingOverflow(padToMultipleOf - length % padToMultipleOf)
+            length = overflow ? Int.max : rounded
             target = length
+        }
+        // Padding is built in memory: a length from a config or an argument is bounded first.
+        if let target, target > Self.maxPaddedLength {
+            throw TokenizerError.invalidArgument(
+                name: padding == .maxLength && maxLength == nil ? "model_max_length" : "maxLength",
+                reason: "padding to \(target) tokens is more than the \(Self.maxPaddedLength) a sequence may have")
         }
         var masks: [[Int]] = []
         masks.reserveCapacity(rows.count)
@@ -83,6 +90,9 @@ extension XLMRobertaTokenizer {
         }
         return BatchEncoding(inputIds: rows, attentionMask: masks, overrides: rowOverrides, tokenizer: self)
     }
+
+    /// The longest sequence padding may produce (2^20 tokens: far beyond any model's positions).
+    public static let maxPaddedLength = 1 << 20
 
     /// Encodes `texts` without the template, in parallel when the batch is large enough to pay for it.
     func encodeAll(_ texts: [String]) -> [TokenSink] {

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Keys are reported in the JSON spelling (`hidden_size`, `text_config`) so a message can be matched
 /// against the file and against transformers' `configuration_altclip.py`.
-public enum AltCLIPConfigError: Error, Equatable, Sendable {
+public indirect enum AltCLIPConfigError: Error, Equatable, Sendable {
     /// The file (or `config.json` inside a folder) could not be read.
     case unreadableFile(path: String, reason: String)
     /// The config could not be written to `path`.
@@ -27,6 +27,8 @@ public enum AltCLIPConfigError: Error, Equatable, Sendable {
     case outOfRange(section: String, key: String, value: String, expected: String)
     /// `pad_token_id` is null, but the text tower derives position ids from it.
     case missingPadToken
+    /// A validation error of the config file at `path`.
+    case inFile(path: String, AltCLIPConfigError)
 }
 
 extension AltCLIPConfigError: LocalizedError, CustomStringConvertible {
@@ -56,6 +58,8 @@ extension AltCLIPConfigError: LocalizedError, CustomStringConvertible {
                 + supported.joined(separator: ", ")
         case let .outOfRange(section, key, value, expected):
             return "\(Self.qualified(section, key)) = \(value) is out of range; expected \(expected)"
+        case let .inFile(path, error):
+            return "\(path): \(error.description)"
         case .missingPadToken:
             return "text_config.pad_token_id is null; the text tower needs it to build position ids"
         }

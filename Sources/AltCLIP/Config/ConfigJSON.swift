@@ -1,3 +1,4 @@
+import AltCLIPSupport
 import Foundation
 
 /// Reading `config.json` files: locating the file, probing `model_type`, and turning Foundation's
@@ -14,11 +15,18 @@ enum ConfigJSON {
             file = url.appendingPathComponent(fileName)
         }
         do {
-            return (try Data(contentsOf: file), file.path)
+            // Regular files only (a FIFO never blocks), and no config is larger than a few MB.
+            return (try InputFile.read(file.path, maxBytes: 64 << 20), file.path)
         } catch {
-            let reason = FileManager.default.fileExists(atPath: file.path)
-                ? error.localizedDescription : "no such file"
-            throw AltCLIPConfigError.unreadableFile(path: file.path, reason: reason)
+            throw AltCLIPConfigError.unreadableFile(path: file.path, reason: error.reason)
+        }
+    }
+
+    /// Runs a validation, naming the file in any config error it throws.
+    static func validating(_ path: String?, _ body: () throws -> Void) throws {
+        do { try body() } catch let error as AltCLIPConfigError {
+            guard let path else { throw error }
+            throw AltCLIPConfigError.inFile(path: path, error)
         }
     }
 

@@ -13,7 +13,7 @@ extension AltCLIPConfig {
             throw AltCLIPConfigError.modelTypeMismatch(path: path, expected: [Self.modelType], actual: type)
         }
         self = try ConfigJSON.decode(AltCLIPConfig.self, from: data, path: path)
-        try validate()
+        try ConfigJSON.validating(path) { try validate() }
     }
 
     /// The config as JSON in transformers' 5.x layout (sorted keys, indented).
@@ -43,7 +43,7 @@ extension AltCLIPTextConfig {
             throw AltCLIPConfigError.modelTypeMismatch(
                 path: path, expected: [Self.modelType, AltCLIPConfig.modelType], actual: other)
         }
-        try validate()
+        try ConfigJSON.validating(path) { try validate() }
     }
 
     /// The config as a standalone `altclip_text_model` JSON file (sorted keys, indented).
@@ -72,7 +72,7 @@ extension AltCLIPVisionConfig {
             throw AltCLIPConfigError.modelTypeMismatch(
                 path: path, expected: [Self.modelType, AltCLIPConfig.modelType], actual: other)
         }
-        try validate()
+        try ConfigJSON.validating(path) { try validate() }
     }
 
     /// The config as a standalone `altclip_vision_model` JSON file (sorted keys, indented).

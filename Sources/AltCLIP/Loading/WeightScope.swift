@@ -104,7 +104,8 @@ extension ParameterLoader {
     fileprivate func report(_ problem: AltCLIPError, shape: [Int]) throws -> Tensor {
         guard audit else { throw problem }
         problems.append(problem)
-        return Tensor(zeros: shape)
+        // Reported, not built: zeros that take no memory, whatever size the config claims.
+        return try Tensor.placeholderZeros(shape, for: "placeholder for \(problem)")
     }
 }
 
