@@ -12,7 +12,7 @@ struct EmbedCommand: ParsableCommand {
         The output format follows --out's extension:
           .jsonl        one JSON object per line: {"kind", "name", "embedding"} (or "error")
           .safetensors  text_embeds [texts, dim] and image_embeds [images, dim]; names in the metadata
-          .npy          one [N, dim] float32 matrix (texts or images, not both); names in OUT.names.txt
+          .npy          one [N, dim] float32 matrix (texts or images, not both); names in OUT.names.json
         Without --out, JSON Lines go to stdout. Embeddings are L2-normalised unless --no-normalize.
 
         Examples:
@@ -47,6 +47,10 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let out {
+            try OutputPath.check(URL(fileURLWithPath: out), flag: "--out")
+            if format == .npy { try OutputPath.check(URL(fileURLWithPath: out + ".names.json"), flag: "--out") }
+        }
         modelOptions.applyThreads()
         let texts = try text + (textsJson.map(TokenizeCommand.readTexts) ?? [])
         let files = try ImageArguments.expand(images)
@@ -120,10 +124,16 @@ struct EmbedCommand: ParsableCommand {
             }
             try writer.write(to: URL(fileURLWithPath: out!))
         case .npy:
+            // The row names go to OUT.names.json, a JSON array (a name may hold any character, a newline
+            // included). Names first: if the matrix cannot be written, its names are removed again.
             let dim = good.first?.embedding?.count ?? 0
-            try NPY.write(rows: good.map { $0.embedding! }, columns: dim, to: URL(fileURLWithPath: out!))
-            try (good.map(\.name).joined(separator: "\n") + "\n")
-                .write(toFile: out! + ".names.txt", atomically: true, encoding: .utf8)
+            let namesURL = URL(fileURLWithPath: out! + ".names.json")
+            let names = try JSONSerialization.data(withJSONObject: good.map(\.name), options: [.withoutEscapingSlashes])
+            try names.write(to: namesURL, options: .atomic)
+            do { try NPY.write(rows: good.map { $0.embedding! }, columns: dim, to: URL(fileURLWithPath: out!)) } catch {
+                try? FileManager.default.removeItem(at: namesURL)
+                throw error
+            }
         }
     }
 }

@@ -97,6 +97,7 @@ enum CLIError: Error, CustomStringConvertible, LocalizedError {
     case modelNotFound(String)
     case noInputs(String)
     case unreadableFile(String, String)
+    case badOutput(String, String, String)
 
     var description: String {
         switch self {
@@ -106,6 +107,8 @@ enum CLIError: Error, CustomStringConvertible, LocalizedError {
             return what
         case let .unreadableFile(path, reason):
             return "cannot read \(path): \(reason)"
+        case let .badOutput(flag, path, reason):
+            return "\(flag) \(path): \(reason)"
         }
     }
 

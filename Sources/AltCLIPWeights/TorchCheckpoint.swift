@@ -1,3 +1,4 @@
+import AltCLIPSupport
 /// A `pytorch_model.bin` in torch's zip format (torch ≥ 1.6): `<name>/data.pkl` pickles the state
 /// dict, each storage is the record `<name>/data/<key>`, `<name>/byteorder` says `little`.
 ///
@@ -80,6 +81,11 @@ final class TorchCheckpoint: WeightSource {
                 : UnsafeRawBufferPointer(rebasing: storage[start..<(start + byteCount)])
             return WeightTensor(name: key, dtype: entry.info.dtype, shape: entry.info.shape, bytes: bytes,
                                 owner: archive.file, file: path)
+        }
+        // A strided view (a stride-0 `expand`, a transpose) becomes a buffer of its own: a 1 KB storage
+        // can claim terabytes this way, so the buffer must fit the memory budget first.
+        do { try MemoryBudget.check(bytes: byteCount, for: "\(path): tensor '\(key)' \(entry.info.shape) as a strided view") } catch {
+            throw WeightError.tooLarge(file: path, key: key, reason: error.description)
         }
         let owned = OwnedBytes(count: byteCount)
         Self.gather(entry, from: storage.baseAddress!, into: owned.pointer)

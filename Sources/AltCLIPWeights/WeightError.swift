@@ -56,6 +56,8 @@ public enum WeightError: Error, Equatable, Sendable {
     case notAStateDict(file: String, key: String?, reason: String)
     /// A tensor view reaches past the end of its storage.
     case storageTooSmall(file: String, key: String, storage: String, needed: Int, available: Int)
+    /// A tensor would need more memory than allowed (`reason` says how much).
+    case tooLarge(file: String, key: String, reason: String)
     /// A tensor view is malformed (shape/stride counts differ, negative values, overflow).
     case invalidTensorView(file: String, key: String, reason: String)
     /// A valid file uses something this reader does not implement.
@@ -135,6 +137,8 @@ extension WeightError: CustomStringConvertible, LocalizedError {
             return "\(file): tensor '\(key)' needs \(needed) elements of storage '\(storage)', which holds \(available)"
         case let .invalidTensorView(file, key, reason):
             return "\(file): tensor '\(key)': invalid view: \(reason)"
+        case let .tooLarge(_, _, reason):
+            return reason
         case let .unsupportedFeature(file, key, feature):
             return "\(file): " + (key.map { "tensor '\($0)': " } ?? "") + "unsupported: \(feature)"
         case let .invalidIndex(file, reason):

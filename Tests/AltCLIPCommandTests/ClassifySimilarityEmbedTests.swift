@@ -102,7 +102,7 @@ struct ClassifySimilarityEmbedTests {
         #expect(data.prefix(6) == Data([0x93]) + Data("NUMPY".utf8))
         #expect(String(decoding: data.prefix(128), as: UTF8.self).contains("'shape': (2, 64)"))
         #expect(data.count % 64 == (2 * 64 * 4) % 64 && data.count > 2 * 64 * 4)
-        #expect(try String(contentsOf: URL(fileURLWithPath: npy.path + ".names.txt"), encoding: .utf8).contains("red_star.png"))
+        #expect(try String(contentsOf: URL(fileURLWithPath: npy.path + ".names.json"), encoding: .utf8).contains("red_star.png"))
 
         result = try CLI.run(["embed", "--model", Self.model, "--text", "un cercle rouge", "--no-normalize"])
         #expect(result.status == 0)
