@@ -73,7 +73,7 @@ let package = Package(
         // The `altclip` command-line tool.
         .executableTarget(
             name: "AltCLIPCommand",
-            dependencies: ["AltCLIP", "AltCLIPTokenizer", "AltCLIPWeights", "AltCLIPTensor", "AltCLIPImage", "AltCLIPHub", "AltCLIPServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["AltCLIP", "AltCLIPSupport", "AltCLIPTokenizer", "AltCLIPWeights", "AltCLIPTensor", "AltCLIPImage", "AltCLIPHub", "AltCLIPServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Side-by-side benchmark driver (Scripts/bench.py); no library depends on it.
         .executableTarget(

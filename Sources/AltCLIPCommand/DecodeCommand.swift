@@ -1,3 +1,4 @@
+import AltCLIPSupport
 import AltCLIPTokenizer
 import ArgumentParser
 import Foundation
@@ -22,8 +23,8 @@ struct DecodeCommand: ParsableCommand {
     func run() throws {
         let tokenizer = try XLMRobertaTokenizer(directory: try modelOptions.resolveModel())
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: idsJson)) } catch {
-            throw CLIError.unreadableFile(idsJson, error.localizedDescription)
+        do { data = try InputFile.read(idsJson, maxBytes: 1 << 30) } catch {
+            throw CLIError.unreadableFile(idsJson, error.reason)
         }
         let json = try? JSONSerialization.jsonObject(with: data)
         let batch: [[Int]]

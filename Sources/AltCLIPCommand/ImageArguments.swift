@@ -1,4 +1,5 @@
 import AltCLIP
+import AltCLIPSupport
 import Foundation
 
 /// Expands image arguments: files as given, folders walked recursively for image files.
@@ -8,10 +9,11 @@ enum ImageArguments {
     static func expand(_ paths: [String]) throws -> [URL] {
         var result: [URL] = []
         for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw CLIError.unreadableFile(path, "no such file or folder")
+            if let problem = InputFile.statusProblem(path) {
+                throw CLIError.unreadableFile(path, problem.kind == .notFound ? "no such file or folder" : problem.reason)
             }
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             guard isDirectory.boolValue else {
                 result.append(URL(fileURLWithPath: path))
                 continue

@@ -59,12 +59,34 @@ enum Output {
         FileHandle.standardOutput.write(Data("\n".utf8))
     }
 
+    /// One line on stdout. Control characters in it (a newline in a file name, a terminal escape)
+    /// are shown escaped, so data can never forge a line of output or drive the terminal.
     static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        FileHandle.standardOutput.write(Data((escaped(text) + "\n").utf8))
     }
 
+    /// One line on stderr, escaped like `line`.
     static func warn(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        FileHandle.standardError.write(Data((escaped(text) + "\n").utf8))
+    }
+
+    /// `text` with C0/C1 control characters (but tab) written as `\n`, `\r` or `\u{1b}`.
+    static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case _ where isControl(scalar): result += "\\u{\(String(scalar.value, radix: 16))}"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar != "\t" && (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
     }
 }
 

@@ -1,3 +1,4 @@
+import AltCLIPSupport
 import AltCLIPTokenizer
 import ArgumentParser
 import Foundation
@@ -60,8 +61,8 @@ struct TokenizeCommand: ParsableCommand {
     /// Reads a JSON array of strings.
     static func readTexts(_ path: String) throws -> [String] {
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw CLIError.unreadableFile(path, "\(error.localizedDescription)")
+        do { data = try InputFile.read(path, maxBytes: 1 << 30) } catch {
+            throw CLIError.unreadableFile(path, error.reason)
         }
         guard let texts = try? JSONSerialization.jsonObject(with: data) as? [String] else {
             throw CLIError.unreadableFile(path, "expected a JSON array of strings")

@@ -1,3 +1,4 @@
+import AltCLIPSupport
 import Foundation
 
 /// The image-processor settings of a model folder (`preprocessor_config.json`, or the `image_processor`
@@ -86,9 +87,9 @@ public struct CLIPImageProcessorConfig: Sendable, Equatable {
     static func jsonObject(at url: URL) throws -> [String: JSONValue] {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try InputFile.read(url.path, maxBytes: 64 << 20)
         } catch {
-            throw ImageError.unreadableFile(file: url.lastPathComponent, reason: (error as NSError).localizedDescription)
+            throw ImageError.unreadableFile(file: url.lastPathComponent, reason: error.reason)
         }
         return try jsonObject(data, file: url.lastPathComponent)
     }

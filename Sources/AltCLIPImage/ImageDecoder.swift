@@ -1,3 +1,4 @@
+import AltCLIPSupport
 import Foundation
 
 /// Decodes JPEG, PNG, WebP, GIF (first frame) and BMP files into the 8-bit RGB image Pillow 13 hands to
@@ -9,14 +10,18 @@ import Foundation
 /// palette and colour-key transparency become alpha; GIFs decode their first frame on the logical screen;
 /// then ``DecodeOptions/alpha`` removes alpha (composited onto white by default).
 public enum ImageDecoder {
+    /// The largest image file read (1 GiB; real photos are far smaller, and pixels are capped anyway).
+    public static let maxFileBytes = 1 << 30
+
     /// Reads and decodes the file at `url`. Errors name the file's last path component.
     public static func decode(contentsOf url: URL, options: DecodeOptions = .processor) throws -> RGBImage {
         let name = url.lastPathComponent
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            // Regular files only: a FIFO or a device given as an image is refused at once, never read.
+            data = try InputFile.read(url.path, maxBytes: maxFileBytes)
         } catch {
-            throw ImageError.unreadableFile(file: name, reason: (error as NSError).localizedDescription)
+            throw ImageError.unreadableFile(file: name, reason: error.reason)
         }
         return try decode(data: data, name: name, options: options)
     }

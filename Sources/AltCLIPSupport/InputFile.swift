@@ -60,6 +60,13 @@ public enum InputFile {
         return data
     }
 
+    /// Why `path` cannot be used (following links), or nil when it exists: for arguments that may
+    /// name a file or a folder.
+    public static func statusProblem(_ path: String) -> InputFileError? {
+        var info = stat()
+        return stat(path, &info) == 0 ? nil : InputFileError(path: path, errno: errno)
+    }
+
     /// Whether `path` names an existing regular file (following links), without opening it.
     public static func isRegularFile(_ path: String) -> Bool {
         var info = stat()
@@ -71,6 +78,8 @@ public enum InputFile {
 public struct InputFileError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
     public enum Kind: Equatable, Sendable {
         case notFound
+        /// The name reached us with bytes that are not UTF-8 (shown as U+FFFD), so it cannot be opened.
+        case undecodableName
         case permissionDenied
         case symlinkLoop
         case nameTooLong
@@ -107,6 +116,7 @@ public struct InputFileError: Error, Equatable, Sendable, CustomStringConvertibl
     public init(path: String, errno code: Int32) {
         self.path = path
         switch code {
+        case ENOENT where path.unicodeScalars.contains("\u{FFFD}"): kind = .undecodableName
         case ENOENT: kind = .notFound
         case EACCES, EPERM: kind = .permissionDenied
         case ELOOP: kind = .symlinkLoop
@@ -121,6 +131,7 @@ public struct InputFileError: Error, Equatable, Sendable, CustomStringConvertibl
     public var reason: String {
         switch kind {
         case .notFound: return "no such file"
+        case .undecodableName: return "the file name is not valid UTF-8, so it cannot be opened by this name; rename the file"
         case .permissionDenied: return "permission denied"
         case .symlinkLoop: return "too many levels of symbolic links (a link loop)"
         case .nameTooLong: return "file name too long"

@@ -1,3 +1,4 @@
+import AltCLIPSupport
 import Foundation
 
 extension XLMRobertaTokenizer {
@@ -73,9 +74,10 @@ extension XLMRobertaTokenizer {
 
     static func read(_ url: URL) throws -> Data {
         do {
-            return try Data(contentsOf: url, options: .mappedIfSafe)
+            // Regular files only (a FIFO never blocks); tokenizer files are a few MB, 1 GB is generous.
+            return try InputFile.read(url.path, maxBytes: 1 << 30)
         } catch {
-            throw TokenizerError.unreadableFile(file: url.lastPathComponent, reason: error.localizedDescription)
+            throw TokenizerError.unreadableFile(file: url.lastPathComponent, reason: error.reason)
         }
     }
 

@@ -1,3 +1,4 @@
+import AltCLIPSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -25,19 +26,14 @@ final class MappedFile: @unchecked Sendable {
     init(url: URL) throws {
         let path = url.path
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw WeightError.cannotOpen(file: path, reason: String(cString: strerror(errno)))
+        // Regular files only, opened without blocking: a FIFO or a device named as a checkpoint is an
+        // error at once, never a hang.
+        let fd: Int32, fileSize: Int
+        do { (fd, fileSize) = try InputFile.openRegular(path) } catch {
+            throw WeightError.cannotOpen(file: path, reason: error.reason)
         }
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw WeightError.cannotOpen(file: path, reason: String(cString: strerror(errno)))
-        }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw WeightError.cannotOpen(file: path, reason: "not a regular file")
-        }
-        let size = Int(info.st_size)
+        let size = fileSize
         if size == 0 {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             isMapped = false
