@@ -39,6 +39,12 @@ extension CLIPImageProcessor {
         }
         var (h, w) = (fullHeight, fullWidth)
         if config.doCenterCrop, let crop = config.cropSize { (h, w) = (crop.height, crop.width) }
+        // Without a crop the output follows the image's aspect ratio: a 1 x 3,000,000 strip resized to a
+        // 224-pixel short side would be 672 million pixels. Refused before any buffer is made.
+        let (area, overflow) = h.multipliedReportingOverflow(by: w)
+        guard !overflow, area <= DecodeOptions.pillowMaxImagePixels else {
+            throw ImageError.outputTooLarge(width: w, height: h, limit: DecodeOptions.pillowMaxImagePixels)
+        }
         // transformers' center_crop: top = (H − h) // 2 (floor, also when negative), left likewise;
         // rows/columns outside the image are the zero padding.
         let top = Self.floorDiv(fullHeight - h, 2)

@@ -27,6 +27,8 @@ public enum ImageError: Error, Equatable, Sendable {
     case invalidBuffer(width: Int, height: Int, channels: Int, byteCount: Int)
     /// A resize target or crop size is not positive.
     case invalidSize(width: Int, height: Int)
+    /// The processed output (resized, cropped) would have more pixels than the limit.
+    case outputTooLarge(width: Int, height: Int, limit: Int)
     /// The model folder holds neither `processor_config.json` with an `image_processor` entry nor
     /// `preprocessor_config.json`.
     case missingProcessorConfig(directory: String)
@@ -41,6 +43,9 @@ public enum ImageError: Error, Equatable, Sendable {
 extension ImageError: LocalizedError, CustomStringConvertible {
     public var description: String {
         switch self {
+        case .outputTooLarge(let width, let height, let limit):
+            return "the processed image would be \(width) x \(height) pixels, more than the limit of \(limit); "
+                + "the preprocessor config resizes without cropping"
         case .unreadableFile(let file, let reason):
             return "\(file): cannot be read (\(reason))"
         case .emptyFile(let file):

@@ -52,6 +52,8 @@ extension ImageResampler {
     /// Raw views of one coefficient set, resolved once per pass (no array access in the hot loops).
     struct Weights {
         let kernelSize: Int
+        /// The output sample index 0 of these arrays stands for.
+        let first: Int
         let start: UnsafePointer<Int>
         let count: UnsafePointer<Int>
         let exact: UnsafePointer<Int32>
@@ -70,7 +72,7 @@ extension ImageResampler {
                     return high.withUnsafeBufferPointer { high in
                         low.withUnsafeBufferPointer { low in
                             body(Weights(
-                                kernelSize: c.kernelSize, start: start.baseAddress!, count: count.baseAddress!,
+                                kernelSize: c.kernelSize, first: c.first, start: start.baseAddress!, count: count.baseAddress!,
                                 exact: exact.baseAddress!, high: c.split == nil ? nil : high.baseAddress,
                                 low: c.split == nil ? nil : low.baseAddress, shift: c.split?.shift ?? 0))
                         }

@@ -20,8 +20,8 @@ extension ImageResampler {
         let block = 16
         let blocks = (outRows + block - 1) / block
         // Only the input columns some output column reads are transposed.
-        let firstColumn = c.start[columns.lowerBound] - columnShift
-        let usedColumns = c.start[columns.upperBound - 1] + c.count[columns.upperBound - 1] - columnShift - firstColumn
+        let firstColumn = c.start(at: columns.lowerBound) - columnShift
+        let usedColumns = c.end(at: columns.upperBound - 1) - columnShift - firstColumn
         let samples = [Out](unsafeUninitializedCapacity: outRows * outRowSamples) { out, initialized in
             image.pixels.withUnsafeBufferPointer { input in withWeights(c) { w in
                 let inBase = input.baseAddress!
@@ -79,6 +79,7 @@ extension ImageResampler {
                             }
                         }
                         for (j, xx) in columns.enumerated() {
+                            let xx = xx - w.first  // index into the coefficients of the kept columns
                             let first = w.start[xx] - columnShift - firstColumn
                             if let high = w.high, let low = w.low {
                                 combine(
@@ -122,7 +123,7 @@ extension ImageResampler {
                     let acc = UnsafeMutablePointer<Int32>.allocate(capacity: rowBytes)
                     defer { acc.deallocate() }
                     for j in chunk {
-                        let yy = outRows.lowerBound + j
+                        let yy = outRows.lowerBound + j - w.first  // index into the kept rows' coefficients
                         let src = inBase + (w.start[yy] - rowShift) * inRowSamples
                         if let high = w.high, let low = w.low {
                             combine(

@@ -35,8 +35,8 @@ public enum ImageResampler {
         let needVertical = height != image.height
         let dh = image.height - height
         let horizontalFirst = !(dh > 0 && dh > (image.width - width) * 2)
-        let h = needHorizontal ? ResampleCoefficients(inSize: image.width, outSize: width, filter: filter) : nil
-        let v = needVertical ? ResampleCoefficients(inSize: image.height, outSize: height, filter: filter) : nil
+        let h = needHorizontal ? ResampleCoefficients(inSize: image.width, outSize: width, filter: filter, outputs: columns) : nil
+        let v = needVertical ? ResampleCoefficients(inSize: image.height, outSize: height, filter: filter, outputs: rows) : nil
 
         if horizontalFirst {
             // Only the input rows the vertical pass will read are resampled horizontally.
@@ -45,7 +45,7 @@ public enum ImageResampler {
                 return horizontalPass(image, rows: rows, columnShift: 0, columns: columns, coefficients: h,
                                       parallel: parallel, as: UInt8.self).rgbImage
             }
-            let inputRows = v.start[rows.lowerBound]..<(v.start[rows.upperBound - 1] + v.count[rows.upperBound - 1])
+            let inputRows = v.start(at: rows.lowerBound)..<v.end(at: rows.upperBound - 1)
             guard let h else {
                 return verticalPass(image.samples, rowShift: 0, outRows: rows, columns: columns, coefficients: v, parallel: parallel)
             }
@@ -56,7 +56,7 @@ public enum ImageResampler {
         }
         // Vertical first: only the input columns the horizontal pass will read go through it.
         var inputColumns = columns
-        if let h { inputColumns = h.start[columns.lowerBound]..<(h.start[columns.upperBound - 1] + h.count[columns.upperBound - 1]) }
+        if let h { inputColumns = h.start(at: columns.lowerBound)..<h.end(at: columns.upperBound - 1) }
         var current: RGBImage
         if let v {
             current = verticalPass(image.samples, rowShift: 0, outRows: rows, columns: inputColumns, coefficients: v, parallel: parallel)

@@ -1,13 +1,16 @@
 /// Fixed-point weights of one separable resampling pass, computed as Pillow 13's `precompute_coeffs`
 /// and `normalize_coeffs_8bpc` do (`src/libImaging/Resample.c`).
 ///
-/// Output sample `i` reads `count[i]` consecutive input samples starting at `start[i]`, weighted by
-/// `weights[i * kernelSize ..< i * kernelSize + count[i]]`.
+/// Output sample `first + i` reads `count[i]` consecutive input samples starting at `start[i]`, weighted
+/// by `weights[i * kernelSize ..< i * kernelSize + count[i]]`. Only the outputs a caller keeps are
+/// computed (`outputs`), so a crop of a 1 × 3,000,000 image's resize costs what the crop costs.
 struct ResampleCoefficients {
     /// Fractional bits of the weights (`PRECISION_BITS = 32 - 8 - 2`).
     static let precisionBits: Int32 = 22
 
     let kernelSize: Int
+    /// The first output sample described (the arrays are indexed from it).
+    let first: Int
     let start: [Int]
     let count: [Int]
     let weights: [Int32]
@@ -21,7 +24,9 @@ struct ResampleCoefficients {
     /// - Parameters:
     ///   - inSize: input length along the pass (the whole image: Pillow's box is `(0, 0, w, h)`).
     ///   - outSize: output length, at least 1.
-    init(inSize: Int, outSize: Int, filter: ResamplingFilter) {
+    ///   - outputs: the output samples wanted (default: all); each is exactly as in the full set.
+    init(inSize: Int, outSize: Int, filter: ResamplingFilter, outputs: Range<Int>? = nil) {
+        let outputs = outputs ?? 0..<outSize
         // Pillow computes `(double)(in1 - in0) / outSize` with float box edges; exact for real sizes.
         let scale = Double(Float(inSize)) / Double(outSize)
         let filterScale = max(scale, 1.0)
@@ -29,12 +34,12 @@ struct ResampleCoefficients {
         let kernelSize = Int(support.rounded(.up)) * 2 + 1
         let invFilterScale = 1.0 / filterScale
 
-        var start = [Int](repeating: 0, count: outSize)
-        var count = [Int](repeating: 0, count: outSize)
-        var weights = [Int32](repeating: 0, count: outSize * kernelSize)
+        var start = [Int](repeating: 0, count: outputs.count)
+        var count = [Int](repeating: 0, count: outputs.count)
+        var weights = [Int32](repeating: 0, count: outputs.count * kernelSize)
         var k = [Double](repeating: 0, count: kernelSize)
         let one = Double(1 << Self.precisionBits)
-        for xx in 0..<outSize {
+        for (i, xx) in outputs.enumerated() {
             let center = 0.0 + (Double(xx) + 0.5) * scale
             // C `(int)` casts truncate toward zero, as Swift's Int(Double) does.
             let xmin = max(Int(center - support + 0.5), 0)
@@ -45,20 +50,28 @@ struct ResampleCoefficients {
                 k[x] = w
                 ww += w
             }
-            let base = xx * kernelSize
+            let base = i * kernelSize
             for x in 0..<max(xmax, 0) {
                 let v = ww != 0.0 ? k[x] / ww : k[x]
                 weights[base + x] = Int32(v < 0 ? -0.5 + v * one : 0.5 + v * one)
             }
-            start[xx] = xmin
-            count[xx] = max(xmax, 0)
+            start[i] = xmin
+            count[i] = max(xmax, 0)
         }
         self.kernelSize = kernelSize
+        first = outputs.lowerBound
         self.start = start
         self.count = count
         self.weights = weights
         self.split = Self.floatSplit(weights: weights, count: count, kernelSize: kernelSize)
     }
+
+    /// The first input sample output `i` reads.
+    func start(at i: Int) -> Int { start[i - first] }
+    /// How many input samples output `i` reads.
+    func count(at i: Int) -> Int { count[i - first] }
+    /// One past the last input sample output `i` reads.
+    func end(at i: Int) -> Int { start(at: i) + count(at: i) }
 
     private static func floatSplit(weights: [Int32], count: [Int], kernelSize: Int) -> (Int32, [Float], [Float])? {
         let limit = 1 << 22
