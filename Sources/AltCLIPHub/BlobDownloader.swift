@@ -12,10 +12,15 @@ import Darwin
 /// renames it to `blobs/<etag>`: a blob under its final name is always complete and verified.
 struct BlobDownloader {
     let remote: HubRemote
-    /// Consecutive failed attempts (without a byte of progress) before giving up.
+    /// Consecutive failed attempts that each brought less than `minProgressBytes` before giving up:
+    /// a host that trickles a few bytes per connection cannot keep the download alive forever.
     let maxAttempts: Int
     /// Pause before retry n is n × this.
     let retryDelay: TimeInterval
+    /// An attempt that ends in failure counts as progress only if it brought at least this much.
+    var minProgressBytes: Int64 = 1 << 20
+    /// Seconds one file's download may take in all (attempts, pauses, a slow transfer), or nil.
+    var deadline: TimeInterval? = nil
 
     /// Progress callback: bytes on disk, total when known, phase.
     typealias Report = (Int64, Int64?, HubDownloadProgress.Phase) -> Void
@@ -25,15 +30,28 @@ struct BlobDownloader {
         let state = try PartialFile(path: partial, etag: file.etag, expectedSize: file.size)
         defer { state.close() }
         report(state.size, file.size, .started)
+        let giveUpAt = deadline.map { Date().addingTimeInterval($0) }
         var failures = 0
+        let sizeAtStart = state.size
         while true {
             let before = state.size
             do {
-                try attempt(file, state, report: report)
+                try attempt(file, state, giveUpAt: giveUpAt, report: report)
                 break
             } catch let failure as RetryableFailure {
-                failures = state.size > before ? 1 : failures + 1
-                guard failures < maxAttempts else { throw failure.error }
+                failures = state.size - before >= minProgressBytes ? 1 : failures + 1
+                guard failures < maxAttempts else {
+                    // Nothing at all came: the host's own error says it best. Some bytes, too slowly: a trickle.
+                    guard failures > 1, state.size > sizeAtStart else { throw failure.error }
+                    throw HubError.downloadStalled(
+                        file: file.name, url: file.downloadURL.absoluteString,
+                        reason: "\(failures) attempts in a row brought less than \(minProgressBytes) bytes each "
+                            + "(\(state.size) bytes so far; last: \(failure.error.description))")
+                }
+                if let giveUpAt, Date().addingTimeInterval(retryDelay * Double(failures)) >= giveUpAt {
+                    throw HubError.downloadStalled(file: file.name, url: file.downloadURL.absoluteString,
+                                                   reason: "not finished within \(Int(deadline ?? 0)) s (\(state.size) bytes so far)")
+                }
                 report(state.size, state.total, .retrying(attempt: failures, reason: failure.error.description))
                 if retryDelay > 0 { Thread.sleep(forTimeInterval: retryDelay * Double(failures)) }
             }
@@ -44,7 +62,7 @@ struct BlobDownloader {
     }
 
     /// One GET from the current size of the partial file to the end.
-    private func attempt(_ file: RemoteFile, _ state: PartialFile, report: Report) throws {
+    private func attempt(_ file: RemoteFile, _ state: PartialFile, giveUpAt: Date?, report: Report) throws {
         if let total = state.total, state.size == total { return }  // complete from an earlier run
         var url = file.downloadURL
         var sendToken = file.sendToken
@@ -67,6 +85,10 @@ struct BlobDownloader {
                     accepting = true
                 }, onData: { bytes in
                     guard accepting else { return }
+                    if let giveUpAt, Date() >= giveUpAt {
+                        throw HubError.downloadStalled(file: file.name, url: url.absoluteString,
+                                                       reason: "not finished within \(Int(deadline ?? 0)) s (\(state.size) bytes so far)")
+                    }
                     try state.append(bytes)
                     if state.size - lastReported >= 1 << 18 {
                         lastReported = state.size

@@ -10,7 +10,15 @@ extension HubClient {
                             files: ModelFileSelection = .altclip) {
         self.init(cacheDirectory: Self.cacheDirectory(environment: environment),
                   endpoint: Self.endpoint(environment: environment), token: Self.token(environment: environment),
-                  offline: Self.isOffline(environment: environment), files: files)
+                  offline: Self.isOffline(environment: environment), files: files,
+                  downloadDeadline: Self.downloadDeadline(environment: environment))
+    }
+
+    /// `ALTCLIP_DOWNLOAD_DEADLINE` seconds (0 or `none`: no limit), else 6 hours.
+    static func downloadDeadline(environment: [String: String]) -> TimeInterval? {
+        guard let text = nonEmpty(environment["ALTCLIP_DOWNLOAD_DEADLINE"]) else { return 6 * 3600 }
+        guard let seconds = Double(text), seconds.isFinite, seconds > 0 else { return nil }
+        return seconds
     }
 
     /// `HF_HUB_CACHE`, else `HUGGINGFACE_HUB_CACHE`, else `<HF_HOME>/hub`.

@@ -37,6 +37,11 @@ public final class HubClient: @unchecked Sendable {
     public let maxAttempts: Int
     /// Pause before retry n is n × this many seconds.
     public let retryDelay: TimeInterval
+    /// Seconds one file's download may take in all, or nil for no limit (`ALTCLIP_DOWNLOAD_DEADLINE`;
+    /// default 6 hours, enough for the 3.5 GB checkpoint at 200 KB/s).
+    public let downloadDeadline: TimeInterval?
+    /// A failed attempt counts as progress only if it brought at least this many bytes.
+    public let minProgressBytes: Int64
 
     /// The hub's address when `HF_ENDPOINT` is not set.
     public static let defaultEndpoint = "https://huggingface.co"
@@ -44,7 +49,8 @@ public final class HubClient: @unchecked Sendable {
     /// Creates a client with explicit settings (see `init(environment:)` for the usual one).
     public init(cacheDirectory: URL, endpoint: String = HubClient.defaultEndpoint, token: String? = nil,
                 offline: Bool = false, files: ModelFileSelection = .altclip, timeout: TimeInterval = 60,
-                maxAttempts: Int = 5, retryDelay: TimeInterval = 1) {
+                maxAttempts: Int = 5, retryDelay: TimeInterval = 1, downloadDeadline: TimeInterval? = 6 * 3600,
+                minProgressBytes: Int64 = 1 << 20) {
         self.cacheDirectory = cacheDirectory.standardizedFileURL
         var endpoint = endpoint
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
@@ -55,6 +61,8 @@ public final class HubClient: @unchecked Sendable {
         self.timeout = max(1, timeout)
         self.maxAttempts = max(1, maxAttempts)
         self.retryDelay = retryDelay
+        self.downloadDeadline = downloadDeadline.map { max($0, 1) }
+        self.minProgressBytes = max(minProgressBytes, 1)
     }
 
     /// A local folder for `text`: the folder itself when `text` names one (relative, absolute or
@@ -243,7 +251,9 @@ public final class HubClient: @unchecked Sendable {
         guard !plan.isEmpty else { return }
         try FileSystem.createDirectory("\(repo.path)/blobs")
         repo.writeCacheDirectoryTag()
-        let downloader = BlobDownloader(remote: remote, maxAttempts: maxAttempts, retryDelay: retryDelay)
+        var downloader = BlobDownloader(remote: remote, maxAttempts: maxAttempts, retryDelay: retryDelay)
+        downloader.deadline = downloadDeadline
+        downloader.minProgressBytes = minProgressBytes
         for (index, file) in plan.enumerated() {
             let lock = try FileLock(path: repo.lock(file.etag))
             defer { lock.unlock() }

@@ -33,6 +33,8 @@ public enum HubError: Error, Equatable, Sendable {
     case network(url: String, reason: String)
     /// Redirects went on too long.
     case tooManyRedirects(url: String)
+    /// A download gave up: past its deadline, or too many attempts that brought (almost) nothing.
+    case downloadStalled(file: String, url: String, reason: String)
     /// A download ended with another size than announced.
     case sizeMismatch(file: String, expected: Int64, actual: Int64)
     /// A download's content does not hash to the ETag the hub gave.
@@ -46,6 +48,8 @@ public enum HubError: Error, Equatable, Sendable {
 extension HubError: CustomStringConvertible, LocalizedError {
     public var description: String {
         switch self {
+        case let .downloadStalled(file, url, reason):
+            return "download of \(file) from \(url) gave up: \(reason)"
         case let .invalidModelSpec(spec, reason):
             return "'\(spec)' is not a local folder nor a model id of the form ORG/NAME[@REVISION]: \(reason)"
         case let .localFolderNotFound(path):

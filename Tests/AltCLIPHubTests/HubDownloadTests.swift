@@ -184,6 +184,38 @@ struct HubDownloadTests {
         #expect(!FileManager.default.fileExists(atPath: "\(repoFolder())/snapshots/\(FakeHub.commitA)/model.safetensors"))
     }
 
+    @Test("a host that trickles 100 bytes per connection fails after the allowed attempts, not forever")
+    func tricklingHost() throws {
+        defer { try? FileManager.default.removeItem(at: cache) }
+        try hub.add("org/tiny", folder: HubFixtures.model)
+        hub.trickle(try HubFixtures.bytes(HubFixtures.model.appendingPathComponent("model.safetensors")), bytes: 100)
+        expectHubError("downloadStalled") {
+            if case let .downloadStalled(file, _, reason) = $0 {
+                return file == "model.safetensors" && reason.hasPrefix("3 attempts in a row brought less than 1048576 bytes each (300 bytes so far")
+            }
+            return false
+        } _: { _ = try client(maxAttempts: 3).resolve("org/tiny") }
+        #expect(hub.cdnRequests.count == 3)
+    }
+
+    @Test("a download that makes progress but too slowly stops at its deadline")
+    func downloadDeadline() throws {
+        defer { try? FileManager.default.removeItem(at: cache) }
+        try hub.add("org/tiny", folder: HubFixtures.model)
+        hub.trickle(try HubFixtures.bytes(HubFixtures.model.appendingPathComponent("model.safetensors")), bytes: 100)
+        let start = Date()
+        let slow = HubClient(cacheDirectory: cache, endpoint: hub.endpoint, timeout: 10, maxAttempts: 1000, retryDelay: 0.05,
+                             downloadDeadline: 1, minProgressBytes: 1)
+        expectHubError("downloadStalled (deadline)") {
+            if case let .downloadStalled(_, _, reason) = $0 { return reason.hasPrefix("not finished within 1 s") }
+            return false
+        } _: { _ = try slow.resolve("org/tiny") }
+        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(HubClient.downloadDeadline(environment: ["ALTCLIP_DOWNLOAD_DEADLINE": "30"]) == 30)
+        #expect(HubClient.downloadDeadline(environment: ["ALTCLIP_DOWNLOAD_DEADLINE": "0"]) == nil)
+        #expect(HubClient.downloadDeadline(environment: [:]) == TimeInterval(6 * 3600))
+    }
+
     @Test("a stalled transfer times out and is retried as many times as allowed")
     func stalledTransfer() throws {
         defer { try? FileManager.default.removeItem(at: cache) }

@@ -25,6 +25,7 @@ final class FakeHub: @unchecked Sendable {
     private var cuts: [String: Int] = [:]
     private var corrupt: Set<String> = []
     private var stall: Set<String> = []
+    private var trickles: [String: Int] = [:]
     private var ignoreRange = false
     private var blobs: [String: [UInt8]] = [:]
 
@@ -73,6 +74,9 @@ final class FakeHub: @unchecked Sendable {
 
     /// Every hub request must carry `Authorization: Bearer <token>` or gets 401 RepoNotFound.
     func requireToken(_ token: String?) { locked { self.token = token } }
+
+    /// Every CDN transfer of this content is cut after `bytes` bytes (a host that trickles).
+    func trickle(_ content: [UInt8], bytes: Int) { locked { trickles[SHA256.hexDigest(content)] = bytes } }
 
     /// The next `count` CDN transfers of this content are cut after half of the remaining bytes.
     func cut(_ content: [UInt8], times count: Int) { locked { cuts[SHA256.hexDigest(content)] = count } }
@@ -171,6 +175,7 @@ final class FakeHub: @unchecked Sendable {
                 response.cutAfter = body.count / 2
             }
             if stall.contains(sha) { response.stallSeconds = 5 }
+            if let bytes = trickles[sha] { response.cutAfter = min(bytes, body.count) }
             return response
         }
     }
