@@ -38,6 +38,7 @@ fixtures: venv
 	$(VENV)/bin/python Scripts/make_image_fixtures.py
 	$(VENV)/bin/python Scripts/make_weights_fixtures.py
 	$(VENV)/bin/python Scripts/make_model_fixtures.py --venv4 $(VENV)4
+	$(VENV)/bin/python Scripts/make_hostile_fixtures.py
 
 clean:
 	rm -rf .build

@@ -33,7 +33,7 @@ struct ConvertCommand: ParsableCommand {
         // Check the destination before reading anything (a wrong --out fails in the first second).
         let singleFile = out.hasSuffix(".safetensors")
         let destination = URL(fileURLWithPath: out)
-        try OutputPath.check(singleFile ? destination : destination, expectDirectory: !singleFile, flag: "--out")
+        try OutputPath.check(out, expectDirectory: !singleFile, flag: "--out")
         let folder = try modelOptions.resolveModel()
         let store = try WeightStore.open(directory: folder)
         guard !store.keys.isEmpty else {

@@ -48,8 +48,8 @@ struct EmbedCommand: ParsableCommand {
 
     func run() throws {
         if let out {
-            try OutputPath.check(URL(fileURLWithPath: out), flag: "--out")
-            if format == .npy { try OutputPath.check(URL(fileURLWithPath: out + ".names.json"), flag: "--out") }
+            try OutputPath.check(out, flag: "--out")
+            if format == .npy { try OutputPath.check(out + ".names.json", flag: "--out") }
         }
         modelOptions.applyThreads()
         let texts = try text + (textsJson.map(TokenizeCommand.readTexts) ?? [])

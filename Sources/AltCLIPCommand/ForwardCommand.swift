@@ -35,7 +35,7 @@ struct ForwardCommand: ParsableCommand {
     var interpolatePosEncoding = false
 
     func run() throws {
-        try OutputPath.check(URL(fileURLWithPath: out), flag: "--out")
+        try OutputPath.check(out, flag: "--out")
         modelOptions.applyThreads()
         let store = try WeightStore(file: URL(fileURLWithPath: inputs))
         let text = try Self.textInputs(store)

@@ -7,8 +7,8 @@ import Glibc
 /// not something other than what will be written (a character device, a FIFO, a directory for a file).
 /// Outputs are written to a temporary file and renamed, so an existing regular file is replaced whole.
 enum OutputPath {
-    static func check(_ url: URL, expectDirectory: Bool = false, flag: String) throws {
-        let path = url.path
+    /// `path` is reported as given (relative stays relative).
+    static func check(_ path: String, expectDirectory: Bool = false, flag: String) throws {
         var info = stat()
         if stat(path, &info) == 0 {
             let kind = info.st_mode & S_IFMT
@@ -25,7 +25,8 @@ enum OutputPath {
             default: throw CLIError.badOutput(flag, path, "is not a regular file; it is left alone")
             }
         }
-        let parent = url.deletingLastPathComponent().path
+        var parent = (path as NSString).deletingLastPathComponent
+        if parent.isEmpty { parent = "." }
         var parentInfo = stat()
         guard stat(parent, &parentInfo) == 0 else {
             throw CLIError.badOutput(flag, path, "its folder \(parent) does not exist")

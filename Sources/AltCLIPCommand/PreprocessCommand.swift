@@ -27,7 +27,7 @@ struct PreprocessCommand: ParsableCommand {
     }
 
     func run() throws {
-        try OutputPath.check(URL(fileURLWithPath: out), flag: "--out")
+        try OutputPath.check(out, flag: "--out")
         modelOptions.applyThreads()
         let files = try ImageArguments.expand(images)
         let processor = try CLIPImageProcessor(directory: try modelOptions.resolveModel())
