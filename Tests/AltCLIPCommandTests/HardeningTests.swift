@@ -1,3 +1,4 @@
+import AltCLIPWeights
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -178,6 +179,31 @@ struct HardeningTests {
         // The output is checked first: the error is about the folder, not the (also missing) model.
         Self.expectCleanError(result, "--out missing_dir/x.npy: its folder missing_dir does not exist")
         #expect(Date().timeIntervalSince(start) < 5)
+    }
+
+    // MARK: forward inputs
+
+    @Test func forwardInputsWithEmptyOrHugeShapesAreErrors() throws {
+        let folder = try CLI.temporaryDirectory()
+        let out = folder.appendingPathComponent("out.safetensors").path
+        func inputs(_ name: String, _ fill: (inout SafetensorsWriter) throws -> Void) throws -> String {
+            var writer = SafetensorsWriter()
+            try fill(&writer)
+            let url = folder.appendingPathComponent(name)
+            try writer.write(to: url)
+            return url.path
+        }
+        let noImages = try inputs("p0.safetensors") { try $0.add("pixel_values", shape: [0, 3, 32, 32], float32: []) }
+        Self.expectCleanError(try CLI.run(["forward", "--model", "Models/altclip-demo", "--inputs", noImages, "--out", out]),
+                              "pixelValues holds no image (batch of 0, [0, 3, 32, 32])")
+        let noTokens = try inputs("t0.safetensors") { try $0.add("input_ids", shape: [2, 0], int64: []) }
+        Self.expectCleanError(try CLI.run(["forward", "--model", "Models/altclip-demo", "--inputs", noTokens, "--out", out]),
+                              "inputIds is empty")
+        // 200,000 texts of 16 tokens: refused with the number they would need, before any allocation.
+        let many = try inputs("many.safetensors") { try $0.add("input_ids", shape: [200_000, 16], int64: Array(repeating: 5, count: 3_200_000)) }
+        Self.expectCleanError(try CLI.run(["forward", "--model", "Models/altclip-demo", "--inputs", many, "--out", out],
+                                          environment: ["ALTCLIP_MEMORY_LIMIT": "1G"]),
+                              "a text batch of 200000 x 16 tokens would need 9.0 GB, more than the memory budget of 1.1 GB")
     }
 
     // MARK: names

@@ -32,6 +32,9 @@ public final class AltCLIPTextModel: @unchecked Sendable {
     public func callAsFunction(_ inputs: TextInputs, outputHiddenStates: Bool = false,
                                outputAttentions: Bool = false) throws -> AltCLIPTextModelOutput {
         let (batch, length) = try inputs.validatedShape(hiddenSize: config.hiddenSize)
+        try ActivationBudget.check(batch: batch, tokens: length, hidden: config.hiddenSize,
+                                   intermediate: config.intermediateSize, heads: config.numAttentionHeads,
+                                   what: "a text batch of \(batch) x \(length) tokens")
         var x = try roberta.embeddings(inputIds: inputs.inputIds, inputsEmbeds: inputs.inputsEmbeds,
                                        batch: batch, length: length, tokenTypeIds: inputs.tokenTypeIds,
                                        positionIds: inputs.positionIds)

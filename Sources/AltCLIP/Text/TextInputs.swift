@@ -41,6 +41,7 @@ public struct TextInputs: @unchecked Sendable {
             }
             batch = embeds.shape[0]
             length = embeds.shape[1]
+            guard batch > 0, length > 0 else { throw AltCLIPError.invalidInput("inputsEmbeds is empty (\(embeds.shape))") }
         default:
             throw AltCLIPError.invalidInput("You must specify exactly one of inputIds or inputsEmbeds")
         }

@@ -8,6 +8,8 @@ public struct AltCLIPVisionEmbeddings: @unchecked Sendable {
     public let positionEmbedding: Embedding
     public let imageSize: Int
     public let patchSize: Int
+    /// Sizes of the layers behind the embeddings, for the activation budget.
+    let hiddenSize: Int, intermediateSize: Int, heads: Int
 
     init(_ scope: WeightScope, config: AltCLIPVisionConfig) throws {
         let h = config.hiddenSize, factor = Float(config.initializerFactor)
@@ -20,6 +22,9 @@ public struct AltCLIPVisionEmbeddings: @unchecked Sendable {
         positionEmbedding = try Embedding(scope("position_embedding"), count: grid * grid + 1, dimension: h, std: std)
         imageSize = config.imageSize
         patchSize = config.patchSize
+        hiddenSize = config.hiddenSize
+        intermediateSize = config.intermediateSize
+        heads = config.numAttentionHeads
     }
 
     /// pixels [B, C, H, W] → [B, 1 + patches, hidden].
@@ -29,12 +34,16 @@ public struct AltCLIPVisionEmbeddings: @unchecked Sendable {
                 "pixelValues must be [batch, \(patchEmbedding.shape[1]), height, width], got \(pixels.shape)")
         }
         let b = pixels.shape[0], height = pixels.shape[2], width = pixels.shape[3]
+        guard b > 0 else { throw AltCLIPError.invalidInput("pixelValues holds no image (batch of 0, \(pixels.shape))") }
         guard interpolatePosEncoding || (height == imageSize && width == imageSize) else {
             throw AltCLIPError.imageSizeMismatch(height: height, width: width, expected: imageSize)
         }
         guard height >= patchSize, width >= patchSize else {
             throw AltCLIPError.invalidInput("image \(height)x\(width) is smaller than one \(patchSize)-pixel patch")
         }
+        try ActivationBudget.check(
+            batch: b, tokens: (height / patchSize) * (width / patchSize) + 1, hidden: hiddenSize, intermediate: intermediateSize,
+            heads: heads, what: "an image batch of \(b) x \(height) x \(width) pixels")
         let patches = Ops.patchEmbedding(pixels, weight: patchEmbedding, patchSize: patchSize)  // [B, P, h]
         let hidden = classEmbedding.shape[0]
         let cls = Tensor.stack(Array(repeating: classEmbedding.reshaped([1, hidden]), count: b), axis: 0)
