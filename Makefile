@@ -3,7 +3,7 @@ SWIFT ?= swift
 DEBS := libdnnl-dev libopenblas-dev libjpeg62-turbo-dev libpng-dev libwebp-dev libgif-dev pkg-config
 VENV ?= .venv
 
-.PHONY: deps build test demo fixtures bench venv clean
+.PHONY: deps build test demo fixtures bench venv clean fuzz
 
 # Install the Debian -dev packages that are missing (needs root or sudo; a no-op when all are present).
 deps:
@@ -21,6 +21,14 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	bash Scripts/check-versioned-dependency.sh
+	FUZZ_SECONDS=$(CI_FUZZ_SECONDS) bash Scripts/fuzz.sh
+
+# libFuzzer harnesses (Fuzz/): every parser for FUZZ_SECONDS each (default 60; 1800 for a long pass).
+# `make test` runs a short pass of CI_FUZZ_SECONDS each; finds are kept in Tests/Fixtures/fuzz-regressions.
+CI_FUZZ_SECONDS ?= 15
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Scripts/fuzz.sh
 
 demo: build
 	.build/release/altclip classify --model Models/altclip-demo Samples/*.png --top 2 \

@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "AltCLIPHubTests", dependencies: ["AltCLIPHub"]),
         .testTarget(name: "AltCLIPTokenizerTests", dependencies: ["AltCLIPTokenizer"]),
         .testTarget(name: "AltCLIPImageTests", dependencies: ["AltCLIPImage"]),
-        .testTarget(name: "AltCLIPTests", dependencies: ["AltCLIP", "AltCLIPTensor", "AltCLIPWeights"]),
+        .testTarget(name: "AltCLIPTests", dependencies: ["AltCLIP", "AltCLIPTensor", "AltCLIPWeights", "AltCLIPTokenizer", "AltCLIPImage", "AltCLIPSupport"]),
         .testTarget(
             name: "AltCLIPServerTests",
             dependencies: ["AltCLIPServer", "AltCLIP", .product(name: "HummingbirdTesting", package: "hummingbird")]),

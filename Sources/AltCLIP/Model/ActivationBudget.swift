@@ -14,8 +14,8 @@ enum ActivationBudget {
             let scores = try CheckedSize.product([batch, heads, tokens, tokens], field: what)
             let bytes = try CheckedSize.product([try CheckedSize.sum(activations, scores, field: what), 4], field: what)
             try MemoryBudget.check(bytes: bytes, for: what)
-        } catch let error as SizeError {
-            throw AltCLIPError.invalidInput(error.description)
+        } catch {
+            throw AltCLIPError.invalidInput("\(error)")
         }
     }
 }
