@@ -235,6 +235,17 @@ struct HardeningTests {
 
     // MARK: images
 
+    @Test func imagesOfDifferentSizesInOneBatchFailOnlyThemselves() throws {
+        // Without a centre crop each image keeps its aspect ratio: a batch mixes shapes.
+        let folder = try Self.demoCopy { $0["preprocessor_config.json"]!["do_center_crop"] = false }
+        let result = try CLI.run(["classify", "--model", folder.path, "Samples/red_circle.png", CLI.fixture("image/sources/exif_png_o1.png"),
+                                  "--label", "a red circle", "--label", "un triangle bleu"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("100.00%  a red circle"), "\(result.stdout)")
+        #expect(result.stdout.contains("error: Input image size (32*59) doesn't match model (32*32)"))
+        #expect(!result.stderr.contains("Fatal error"))
+    }
+
     @Test func aOneByThreeMillionPixelPNGCostsWhatItsCropCosts() throws {
         let out = try CLI.temporaryDirectory().appendingPathComponent("tall.safetensors").path
         let start = Date()

@@ -82,8 +82,14 @@ public final class AltCLIPPipeline: Sendable {
             case let .failure(error): results[index] = .failure(error)
             }
         }
-        for start in stride(from: 0, to: ready.count, by: imageBatchSize) {
-            let batch = ready[start..<min(start + imageBatchSize, ready.count)]
+        // Batches of one pixel shape (a config without a fixed output size gives each image its own);
+        // a failing batch fails only its own images.
+        var start = 0
+        while start < ready.count {
+            var end = start + 1
+            while end < ready.count, end - start < imageBatchSize, ready[end].pixels.shape == ready[start].pixels.shape { end += 1 }
+            let batch = ready[start..<end]
+            start = end
             do {
                 let pixels = try Self.stack(batch.map(\.pixels))
                 var features = try model.getImageFeatures(pixelValues: pixels)
@@ -152,6 +158,9 @@ public final class AltCLIPPipeline: Sendable {
 
     static func stack(_ items: [PixelValues]) throws -> Tensor {
         guard let first = items.first else { return Tensor(zeros: [0]) }
+        guard items.allSatisfy({ $0.shape == first.shape }) else {
+            throw AltCLIPError.invalidInput("images of one batch have different sizes: \(items.map(\.shape))")
+        }
         let per = first.values.count
         var values = [Float]()
         values.reserveCapacity(per * items.count)
