@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Every target builds with Swift's normal safety checks (no unsafeFlags: release builds use -O and
+// Every target builds with Swift's normal safety checks (no unsafe compiler flags: release builds use -O and
 // whole-module optimisation, SwiftPM's defaults). A hot kernel that needs unchecked arithmetic says so
 // locally (unsafe buffer pointers, wrapping operators); files, configs and network input are parsed
 // with overflow and bounds traps on.
