@@ -54,10 +54,11 @@ let package = Package(
         .target(name: "AltCLIPTokenizer", dependencies: ["AltCLIPSupport"]),
         // Image decoding and CLIPImageProcessor (Pillow-exact resampling). No tensor core.
         .target(name: "AltCLIPImage", dependencies: ["AltCLIPSupport", "CJPEG", "CPNG", "CWebP", "CGIF"]),
-        // Configs, towers, AltCLIPModel, processor, model-folder loading, high-level API.
+        // Configs, towers, AltCLIPModel, processor, model-folder loading, high-level API (the pipeline, with
+        // `AltCLIPPipeline(pretrained:)` resolving hub ids through AltCLIPHub).
         .target(
             name: "AltCLIP",
-            dependencies: ["AltCLIPSupport", "AltCLIPTensor", "AltCLIPWeights", "AltCLIPTokenizer", "AltCLIPImage"]),
+            dependencies: ["AltCLIPSupport", "AltCLIPTensor", "AltCLIPWeights", "AltCLIPTokenizer", "AltCLIPImage", "AltCLIPHub"]),
         // `altclip serve`: OpenAI-, TEI- and CLIP-shaped HTTP routes on Hummingbird 2, the dynamic batcher,
         // limits, API keys, Prometheus metrics. Kept out of the model library's dependency graph.
         .target(

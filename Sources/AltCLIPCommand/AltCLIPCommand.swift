@@ -38,6 +38,10 @@ enum AltCLIPVersion {
 /// Turns Foundation's `NSError`s (file system, network) into one readable line.
 enum FoundationErrorText {
     static func reworded(_ error: Error) -> Error {
+        if case let AltCLIPError.imageSizeMismatch(height, width, expected) = error {
+            return CLIError.noInputs("the image is \(height)x\(width) pixels but the model takes \(expected)x\(expected): "
+                + "resize it, or run `altclip forward` with --interpolate-pos-encoding")
+        }
         let ns = error as NSError
         guard [NSCocoaErrorDomain, NSPOSIXErrorDomain, NSURLErrorDomain].contains(ns.domain) else { return error }
         return CLIError.noInputs(describe(ns))

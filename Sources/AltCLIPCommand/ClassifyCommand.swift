@@ -8,67 +8,82 @@ struct ClassifyCommand: ParsableCommand {
         commandName: "classify",
         abstract: "Rank labels (in any language) for each image: zero-shot classification.",
         discussion: """
-        Exits with status 1 if any image could not be read (the others are still classified).
+        The labels are embedded once; each image then costs one image forward pass. Results are printed \
+        as each batch of images finishes. Exits with status 1 if any image could not be read (the others \
+        are still classified).
 
         Examples:
           altclip classify --model Models/altclip-demo Samples/*.png --labels "a red circle,a blue square"
-          altclip classify --model Models/altclip-demo photos/ --label 猫 --label 狗 --template "一张{}的照片" --json
+          altclip classify --model BAAI/AltCLIP photos/ --label 猫 --label 狗 --template "一张{}的照片" --json
+          find photos -name '*.jpg' | altclip classify --model BAAI/AltCLIP --files-from - --labels-file labels.txt
         """)
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var precisionOptions: PrecisionOptions
+    @OptionGroup var batchOptions: BatchOptions
     @OptionGroup var output: OutputOptions
     @Option(help: "Comma-separated labels.") var labels: String?
     @Option(help: "One label (repeatable; use for labels containing commas).") var label: [String] = []
+    @Option(help: ArgumentHelp("Labels, one per line ('-' reads stdin).", valueName: "file")) var labelsFile: String?
     @Option(help: "Prompt template with {} for the label, e.g. \"a photo of {}\".") var template: String?
     @Option(help: "How many labels to show per image (default: all).") var top: Int?
-    @Argument(help: "Image files or folders.") var images: [String] = []
-
-    var allLabels: [String] {
-        label + (labels?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? [])
-    }
+    @OptionGroup var imageOptions: ImageInputOptions
 
     func validate() throws {
-        if images.isEmpty { throw ValidationError("give at least one image file or folder") }
-        if allLabels.isEmpty { throw ValidationError("give labels with --labels \"a,b\" or --label a --label b") }
+        if imageOptions.isEmpty { throw ValidationError("give at least one image file or folder (or --files-from)") }
+        if label.isEmpty && labelsFile == nil && (labels ?? "").split(separator: ",").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ValidationError("give labels with --labels \"a,b\", --label a --label b or --labels-file FILE")
+        }
         if let top, top < 1 { throw ValidationError("--top must be at least 1") }
         if let template, !template.contains("{}") { throw ValidationError("--template must contain {} where the label goes") }
+        if labelsFile == "-" && imageOptions.filesFrom == "-" { throw ValidationError("only one of --labels-file and --files-from can read stdin") }
+    }
+
+    func allLabels() throws -> [String] {
+        var all = label
+        all += labels?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
+        if let labelsFile { all += try TextInputOptions.readLines(labelsFile) }
+        guard !all.isEmpty else { throw CLIError.noInputs("\(labelsFile ?? "the labels") holds no labels") }
+        return all
     }
 
     func run() throws {
-        modelOptions.applyThreads()
-        let files = try ImageArguments.expand(images)
-        let pipeline = try AltCLIPPipeline(directory: try modelOptions.resolveModel(), precision: precisionOptions.precision)
+        let labels = try allLabels()
+        let files = try imageOptions.files()
+        let pipeline = try PipelineLoader.load(modelOptions, precisionOptions, batchOptions, exifTranspose: imageOptions.exifTranspose)
+        let prompts = labels.map { ZeroShotClassifier.prompt($0, template: template) }
+        let embedded = try pipeline.encodeTexts(prompts)
+        TruncationNote.report(prompts, embedded.truncatedTokens, limit: pipeline.maxTextLength)
+        let classifier = try ZeroShotClassifier(labels: labels, prompts: prompts, embeddings: embedded.vectors,
+                                                logitScale: pipeline.model.logitScale)
         let progress = ProgressBar(total: files.count, label: "classify")
         var results: [ClassifiedImage] = []
-        for start in stride(from: 0, to: files.count, by: pipeline.imageBatchSize) {
-            let chunk = Array(files[start..<min(start + pipeline.imageBatchSize, files.count)])
-            let scores = try pipeline.classify(images: chunk.map(ImageInput.file), labels: allLabels, template: template)
-            for (file, result) in zip(chunk, scores) {
-                switch result {
-                case let .success(ranked):
-                    results.append(ClassifiedImage(image: file.relativePath, labels: Array(ranked.prefix(top ?? ranked.count))))
-                case let .failure(error):
-                    results.append(ClassifiedImage(image: file.relativePath, error: "\(error)"))
-                }
+        var failed = 0
+        try pipeline.forEachImageEmbedding(files.map { ImageInput.file($0.url) }) { index, result in
+            let item: ClassifiedImage
+            switch result {
+            case let .success(embedding):
+                let ranked = classifier.classify(embedding)
+                item = ClassifiedImage(image: files[index].name, labels: Array(ranked.prefix(top ?? ranked.count)))
+            case let .failure(error):
+                failed += 1
+                item = ClassifiedImage(image: files[index].name, error: "\(error)")
             }
-            progress.advance(by: chunk.count)
+            if output.json { results.append(item) } else { try Self.print(item) }
+            progress.update(done: index + 1)
         }
-        if output.json {
-            try Output.json(results)
-        } else {
-            for item in results {
-                Output.line(item.image)
-                if let error = item.error { Output.line("  error: \(error)") }
-                for score in item.labels ?? [] {
-                    Output.line(String(format: "  %6.2f%%  %@", Double(score.probability) * 100, score.label))
-                }
-            }
-        }
-        let failed = results.filter { $0.error != nil }
-        if !failed.isEmpty {
-            Output.warn("\(failed.count) of \(results.count) images could not be classified")
+        if output.json { try Output.json(results) }
+        if failed > 0 {
+            Output.warn("\(failed) of \(files.count) images could not be classified")
             throw ExitCode.failure
+        }
+    }
+
+    static func print(_ item: ClassifiedImage) throws {
+        Output.line(item.image)
+        if let error = item.error { Output.line("  error: \(error)") }
+        for score in item.labels ?? [] {
+            Output.line(String(format: "  %6.2f%%  %@", Double(score.probability) * 100, score.label))
         }
     }
 }

@@ -14,7 +14,7 @@ struct ConvertCommand: ParsableCommand {
 
         Examples:
           altclip convert --model BAAI/AltCLIP --out AltCLIP-safetensors/
-          altclip convert --model ./AltCLIP --out AltCLIP-bf16/model.safetensors --dtype bf16
+          altclip convert --model ./AltCLIP --out AltCLIP-bf16/model.safetensors --storage bf16
         """)
 
     enum DType: String, ExpressibleByArgument, CaseIterable { case fp32, fp16, bf16 }
@@ -22,7 +22,14 @@ struct ConvertCommand: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var output: OutputOptions
     @Option(help: "Output file, or a folder to receive model.safetensors and the other model files.") var out: String
-    @Option(help: "Floating-point type to store: fp32, fp16 or bf16.") var dtype: DType = .fp32
+    @Option(help: "Floating-point type to store: fp32, fp16 or bf16.") var storage: DType = .fp32
+    @Option(help: .hidden) var dtype: String?
+
+    func validate() throws {
+        if dtype != nil {
+            throw ValidationError("convert takes --storage fp32|fp16|bf16 for the stored type (--dtype is the compute precision of the commands that run the model)")
+        }
+    }
 
     /// Files of a model folder this command writes or that describe weights; in an existing output
     /// folder they are replaced together, so no stale config or shard is left beside the new weights.
@@ -39,16 +46,14 @@ struct ConvertCommand: ParsableCommand {
         guard !store.keys.isEmpty else {
             throw CLIError.unreadableFile(store.files.first?.path ?? folder.path, "the checkpoint holds no tensors; nothing to convert")
         }
-        let converted: CheckpointConverter.Precision = switch dtype {
+        let converted: CheckpointConverter.Precision = switch storage {
         case .fp32: .float32
         case .fp16: .float16
         case .bf16: .bfloat16
         }
-        let written: URL
         if singleFile {
             // The writer goes through a temporary file and renames it: never a half-written output.
             _ = try CheckpointConverter.convert(store: store, to: destination, dtype: converted)
-            written = destination
         } else {
             try Self.writeFolder(destination) { staging in
                 for name in Self.modelFiles {
@@ -58,12 +63,12 @@ struct ConvertCommand: ParsableCommand {
                 }
                 _ = try CheckpointConverter.convert(store: store, to: staging.appendingPathComponent("model.safetensors"), dtype: converted)
             }
-            written = destination.appendingPathComponent("model.safetensors")
         }
         if output.json {
-            try Output.json(["out": written.path, "dtype": dtype.rawValue, "tensors": "\(store.keys.count)"])
+            try Output.json(ConvertSummary(out: singleFile ? out : (out as NSString).appendingPathComponent("model.safetensors"),
+                                           storage: storage.rawValue, tensors: store.keys.count))
         } else {
-            Output.line("wrote \(store.keys.count) tensors (\(dtype.rawValue)) to \(written.path)")
+            Output.line("wrote \(store.keys.count) tensors (\(storage.rawValue)) to \(singleFile ? out : (out as NSString).appendingPathComponent("model.safetensors"))")
         }
     }
 
@@ -101,4 +106,10 @@ struct ConvertCommand: ParsableCommand {
             throw error
         }
     }
+}
+
+private struct ConvertSummary: Encodable {
+    var out: String
+    var storage: String
+    var tensors: Int
 }

@@ -18,16 +18,17 @@ struct EmbedCommand: ParsableCommand {
         Examples:
           altclip embed --model Models/altclip-demo photos/ --out photos.safetensors
           altclip embed --model Models/altclip-demo --text "a red circle" --text "红色的圆形" --out texts.jsonl
+          altclip embed --model Models/altclip-demo --texts-file captions.txt --out captions.npy
         """)
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var precisionOptions: PrecisionOptions
+    @OptionGroup var batchOptions: BatchOptions
     @OptionGroup var output: OutputOptions
-    @Option(help: "A text (repeatable).") var text: [String] = []
-    @Option(help: ArgumentHelp("A JSON array of texts.", valueName: "file")) var textsJson: String?
+    @OptionGroup var textOptions: TextInputOptions
     @Option(help: ArgumentHelp("Output file (.jsonl, .safetensors or .npy).", valueName: "file")) var out: String?
     @Flag(help: "Keep the raw projected features (get_text_features / get_image_features).") var noNormalize = false
-    @Argument(help: "Image files or folders.") var images: [String] = []
+    @OptionGroup var imageOptions: ImageInputOptions
 
     enum Format: String { case jsonl, safetensors, npy }
 
@@ -37,12 +38,15 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if images.isEmpty && text.isEmpty && textsJson == nil {
-            throw ValidationError("give texts (--text, --texts-json) and/or image files or folders")
+        if imageOptions.isEmpty && textOptions.isEmpty {
+            throw ValidationError("give texts (--text, --texts-json, --texts-file) and/or image files or folders (or --files-from)")
         }
         guard let format else { throw ValidationError("--out must end in .jsonl, .safetensors or .npy") }
-        if format == .npy && !images.isEmpty && (!text.isEmpty || textsJson != nil) {
+        if format == .npy && !imageOptions.isEmpty && !textOptions.isEmpty {
             throw ValidationError(".npy holds one matrix: embed texts and images into separate files, or use .safetensors")
+        }
+        if imageOptions.filesFrom == "-" && (textOptions.textsJson == "-" || textOptions.textsFile == "-") {
+            throw ValidationError("only one input can read stdin")
         }
     }
 
@@ -51,33 +55,28 @@ struct EmbedCommand: ParsableCommand {
             try OutputPath.check(out, flag: "--out")
             if format == .npy { try OutputPath.check(out + ".names.json", flag: "--out") }
         }
-        modelOptions.applyThreads()
-        let texts = try text + (textsJson.map(TokenizeCommand.readTexts) ?? [])
-        let files = try ImageArguments.expand(images)
-        let pipeline = try AltCLIPPipeline(directory: try modelOptions.resolveModel(), precision: precisionOptions.precision)
+        let texts = try textOptions.read()
+        let files = imageOptions.isEmpty ? [] : try imageOptions.files()
+        let pipeline = try PipelineLoader.load(modelOptions, precisionOptions, batchOptions, exifTranspose: imageOptions.exifTranspose)
         let normalize = !noNormalize
         var items: [EmbeddedItem] = []
         if !texts.isEmpty {
-            let progress = ProgressBar(total: texts.count, label: "texts ")
-            for start in stride(from: 0, to: texts.count, by: pipeline.textBatchSize) {
-                let chunk = Array(texts[start..<min(start + pipeline.textBatchSize, texts.count)])
-                for (t, row) in zip(chunk, try pipeline.embedTexts(chunk, normalize: normalize)) {
-                    items.append(EmbeddedItem(kind: "text", name: t, embedding: row, error: nil))
-                }
-                progress.advance(by: chunk.count)
+            let progress = ProgressBar(total: texts.count, label: "texts")
+            let embedded = try pipeline.encodeTexts(texts, normalize: normalize) { progress.update(done: $0) }
+            TruncationNote.report(texts, embedded.truncatedTokens, limit: pipeline.maxTextLength)
+            for (index, row) in embedded.vectors.enumerated() {
+                items.append(EmbeddedItem(kind: "text", name: texts[index], embedding: row, error: nil,
+                                          truncated: embedded.truncatedTokens[index] > 0))
             }
         }
         if !files.isEmpty {
             let progress = ProgressBar(total: files.count, label: "images")
-            for start in stride(from: 0, to: files.count, by: pipeline.imageBatchSize) {
-                let chunk = Array(files[start..<min(start + pipeline.imageBatchSize, files.count)])
-                for (file, result) in zip(chunk, pipeline.embedImages(chunk.map(ImageInput.file), normalize: normalize)) {
-                    switch result {
-                    case let .success(row): items.append(EmbeddedItem(kind: "image", name: file.relativePath, embedding: row, error: nil))
-                    case let .failure(error): items.append(EmbeddedItem(kind: "image", name: file.relativePath, embedding: nil, error: "\(error)"))
-                    }
+            pipeline.forEachImageEmbedding(files.map { ImageInput.file($0.url) }, normalize: normalize) { index, result in
+                switch result {
+                case let .success(row): items.append(EmbeddedItem(kind: "image", name: files[index].name, embedding: row, error: nil))
+                case let .failure(error): items.append(EmbeddedItem(kind: "image", name: files[index].name, embedding: nil, error: "\(error)"))
                 }
-                progress.advance(by: chunk.count)
+                progress.update(done: index + 1)
             }
         }
         try write(items)
@@ -86,7 +85,8 @@ struct EmbedCommand: ParsableCommand {
         if let out {
             let ok = items.count - failed.count
             if output.json {
-                try Output.json(["out": out, "embedded": "\(ok)", "failed": "\(failed.count)"])
+                try Output.json(EmbedSummary(out: out, embedded: ok, failed: failed.count,
+                                             dimension: items.first { $0.embedding != nil }?.embedding?.count))
             } else {
                 Output.line("wrote \(ok) embeddings to \(out)" + (failed.isEmpty ? "" : " (\(failed.count) failed)"))
             }
@@ -143,12 +143,27 @@ struct EmbeddedItem: Encodable {
     var name: String
     var embedding: [Float]?
     var error: String?
+    /// Texts only: whether the text was cut to fit the model.
+    var truncated: Bool?
 }
 
-/// NumPy `.npy` version 1.0 writer for a 2-D little-endian float32 matrix.
+struct EmbedSummary: Encodable {
+    var out: String
+    var embedded: Int
+    var failed: Int
+    var dimension: Int?
+}
+
+/// NumPy `.npy` version 1.0 writer for little-endian float32 arrays.
 enum NPY {
     static func write(rows: [[Float]], columns: Int, to url: URL) throws {
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows.count), \(columns)), }"
+        try write(shape: [rows.count, columns], chunks: rows, to: url)
+    }
+
+    /// Writes an array of `shape` whose values are the concatenation of `chunks` (C order).
+    static func write(shape: [Int], chunks: [[Float]], to url: URL) throws {
+        let dims = shape.count == 1 ? "\(shape[0])," : shape.map(String.init).joined(separator: ", ")
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(dims)), }"
         // Magic (6) + version (2) + length (2) + header + "\n", padded to a multiple of 64.
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
@@ -156,7 +171,7 @@ enum NPY {
         let length = UInt16(header.utf8.count)
         data += Data([UInt8(length & 0xFF), UInt8(length >> 8)])
         data += Data(header.utf8)
-        for row in rows { row.withUnsafeBytes { data += Data($0) } }
+        for chunk in chunks { chunk.withUnsafeBytes { data += Data($0) } }
         try data.write(to: url, options: .atomic)
     }
 }

@@ -44,6 +44,9 @@ struct InspectCommand: ParsableCommand {
         if let c = i.config {
             lines.append("projection_dim \(c.projectionDim), logit_scale_init_value \(c.logitScaleInitValue)")
         }
+        if let scale = i.logitScale {
+            lines.append(String(format: "logit_scale %.6g (checkpoint; exp = %.6g)", Double(scale), Foundation.exp(Double(scale))))
+        }
         lines.append("parameters: \(formatCount(i.parameterCount))")
         let dtypes = i.bytesByDType.sorted { $0.key < $1.key }
             .map { "\($0.key) \(formatBytes($0.value))" }.joined(separator: ", ")
@@ -112,8 +115,16 @@ private struct InspectionJSON: Encodable {
     var config: AltCLIPConfig?
     var textConfig: AltCLIPTextConfig?
     var visionConfig: AltCLIPVisionConfig?
+    var logitScale: Float?
+
+    enum CodingKeys: String, CodingKey {
+        case modelType = "model_type", files, format, parameterCount = "parameter_count", bytesByDType = "bytes_by_dtype"
+        case problems, unusedKeys = "unused_keys", ignoredKeys = "ignored_keys", keyTree = "key_tree", tensors, config
+        case textConfig = "text_config", visionConfig = "vision_config", logitScale = "logit_scale"
+    }
 
     init(_ i: ModelInspection, listKeys: Bool) {
+        logitScale = i.logitScale
         modelType = i.kind.rawValue
         files = i.files
         format = i.format

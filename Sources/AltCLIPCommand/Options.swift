@@ -6,22 +6,35 @@ import Foundation
 
 /// `--model` and `--threads`, shared by every subcommand that loads a model folder.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("""
+    @Option(name: .customLong("model"), help: ArgumentHelp("""
         Model folder in the Hugging Face layout (config.json, weights, tokenizer, preprocessor_config.json), \
-        or a hub id ORG/NAME[@REVISION] (e.g. BAAI/AltCLIP) taken from the Hugging Face cache or downloaded.
+        or a hub id ORG/NAME[@REVISION] (e.g. BAAI/AltCLIP) taken from the Hugging Face cache or downloaded. \
+        Default: the ALTCLIP_MODEL environment variable.
         """, valueName: "dir|org/name"))
-    var model: String = "Models/altclip-demo"
+    var modelOption: String? = nil
 
-    @Option(name: .long, help: "Worker threads (default: all cores).")
+    /// The model to use: `--model`, else `ALTCLIP_MODEL` (never a silent built-in default).
+    var model: String {
+        get throws {
+            if let modelOption { return modelOption }
+            if let fromEnvironment = Self.environmentModel { return fromEnvironment }
+            throw ValidationError("give the model with --model DIR|ORG/NAME (e.g. --model BAAI/AltCLIP) or set ALTCLIP_MODEL")
+        }
+    }
+
+    static var environmentModel: String? {
+        ProcessInfo.processInfo.environment["ALTCLIP_MODEL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    @Option(name: .long, help: "Threads for everything the command does: decoding, tokenizing, the model (default: all cores).")
     var threads: Int?
 
     func validate() throws {
         if let threads, !(1...Self.maxThreads).contains(threads) {
             throw ValidationError("--threads must be between 1 and \(Self.maxThreads)")
         }
+        _ = try model
     }
-
-    var modelURL: URL { URL(fileURLWithPath: model) }
 
     /// More threads than this only wastes memory on stacks (and 10^9 would exhaust it).
     static let maxThreads = 1024
@@ -99,7 +112,10 @@ extension ModelOptions {
     /// The model folder `--model` names: a local folder, or `ORG/NAME[@REVISION]` found in (or
     /// downloaded into) the Hugging Face cache.
     func resolveModel() throws -> URL {
-        let url = modelURL
+        applyThreads()
+        let model = try self.model
+        if modelOption == nil { Output.warn("using the model \(model) (from ALTCLIP_MODEL)") }
+        let url = URL(fileURLWithPath: model)
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw CLIError.modelNotFound(model) }

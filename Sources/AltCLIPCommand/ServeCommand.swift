@@ -58,7 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.maxConcurrentRequests = maxConcurrentRequests
         options.payloadLimit = payloadLimit
         options.maxInputsPerRequest = maxInputsPerRequest
-        options.modelName = servedModelName ?? modelOptions.model
+        options.modelName = try servedModelName ?? modelOptions.model
         if let apiKeyFile { options.apiKeys = try ServerOptions.apiKeys(fromFile: apiKeyFile) }
         // Resolve (and download) before listening: a missing model fails now, not behind a 503.
         let folder = try modelOptions.resolveModel()

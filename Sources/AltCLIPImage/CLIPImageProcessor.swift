@@ -1,3 +1,4 @@
+import AltCLIPSupport
 import Foundation
 
 /// transformers 5.24's PIL-backed `CLIPImageProcessor` (`CLIPImageProcessorPil`, the one AltCLIP uses
@@ -38,7 +39,7 @@ public struct CLIPImageProcessor: Sendable {
         }
         let prepared = ResultSlots<PreparedImage>(count: images.count)
         let inner = images.count < Parallel.coreCount
-        DispatchQueue.concurrentPerform(iterations: images.count) { i in
+        ThreadBudget.forEach(iterations: images.count) { i in
             prepared.set(i, Result { try prepare(images[i], parallel: inner) }.mapError(ImageDecoder.imageError))
         }
         return try stack(prepared.values.map { try $0.get() })
@@ -94,7 +95,7 @@ public struct CLIPImageProcessor: Sendable {
         let inner = count < Parallel.coreCount
         let values = [Float](unsafeUninitializedCapacity: count * perImage) { out, initialized in
             let base = out.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: count) { i in
+            ThreadBudget.forEach(iterations: count) { i in
                 errors.set(i, Result {
                     let region = try cropRegion(try image(i), parallel: inner)
                     guard region.height <= size.height, region.width <= size.width else {
@@ -115,7 +116,7 @@ public struct CLIPImageProcessor: Sendable {
     private func prepareFiles(_ urls: [URL], options: DecodeOptions) -> [Result<PreparedImage, ImageError>] {
         let prepared = ResultSlots<PreparedImage>(count: urls.count)
         let inner = urls.count < Parallel.coreCount
-        DispatchQueue.concurrentPerform(iterations: urls.count) { i in
+        ThreadBudget.forEach(iterations: urls.count) { i in
             prepared.set(i, Result {
                 try prepare(ImageDecoder.decode(contentsOf: urls[i], options: options), parallel: inner)
             }.mapError(ImageDecoder.imageError))

@@ -53,7 +53,7 @@ public enum ImageDecoder {
         contentsOf urls: [URL], options: DecodeOptions = .processor
     ) -> [Result<RGBImage, ImageError>] {
         let results = ResultSlots<RGBImage>(count: urls.count)
-        DispatchQueue.concurrentPerform(iterations: urls.count) { i in
+        ThreadBudget.forEach(iterations: urls.count) { i in
             results.set(i, Result { try decode(contentsOf: urls[i], options: options) }.mapError(Self.imageError))
         }
         return results.values

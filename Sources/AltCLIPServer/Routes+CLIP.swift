@@ -1,3 +1,4 @@
+import AltCLIP
 import Foundation
 import Hummingbird
 import MultipartKit
@@ -30,7 +31,7 @@ extension Routes {
         let results = images.map { image -> Result in
             let cosines = labels.map { dot(image, $0) }
             let logits = cosines.map { $0 * scale }
-            let probabilities = softmax(logits)
+            let probabilities = ZeroShotClassifier.softmax(logits)
             let ranked = form.labels.indices.map {
                 LabelResult(label: form.labels[$0], probability: probabilities[$0], cosine: cosines[$0], logit: logits[$0])
             }.sorted { $0.probability > $1.probability }
@@ -62,16 +63,8 @@ extension Routes {
         let logits = cosine.map { $0.map { $0 * model.logitScale } }
         let perText = textVectors.indices.map { t in logits.map { $0[t] } }
         return try Self.json(Body(model: core.options.modelName, cosine: cosine, logits_per_image: logits,
-                                  logits_per_text: perText, probabilities: logits.map(softmax)))
+                                  logits_per_text: perText, probabilities: logits.map(ZeroShotClassifier.softmax)))
     }
-}
-
-/// Softmax of `logits` (max-subtracted, as transformers' `softmax(dim=-1)`).
-func softmax(_ logits: [Float]) -> [Float] {
-    let top = logits.max() ?? 0
-    let exps = logits.map { Foundation.exp($0 - top) }
-    let sum = exps.reduce(0, +)
-    return exps.map { $0 / sum }
 }
 
 /// A classification request from JSON or from a multipart form.

@@ -1,3 +1,4 @@
+import AltCLIPSupport
 import COpenBLAS
 import Foundation
 
@@ -7,22 +8,15 @@ import Foundation
 /// loops runs single-threaded, so the two never stack up threads on top of each other. Our loops run
 /// on oneDNN's OpenMP team when oneDNN is the backend, else on `DispatchQueue.concurrentPerform`.
 public enum Threading {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var configuredCount = ProcessInfo.processInfo.activeProcessorCount
+    /// The number of threads ops may use (default: the active processor count): the process's
+    /// `ThreadBudget`, shared with decoding, tokenizing and weight conversion.
+    public static var threadCount: Int { ThreadBudget.count }
 
-    /// The number of threads ops may use (default: the active processor count).
-    public static var threadCount: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return configuredCount
-    }
-
-    /// Sets the thread budget for our loops and for the BLAS (values below 1 mean 1).
+    /// Sets the thread budget for every parallel loop (`ThreadBudget`) and for the BLAS and OpenMP
+    /// pools (values below 1 mean 1).
     public static func setThreadCount(_ count: Int) {
         let n = max(count, 1)
-        lock.lock()
-        configuredCount = n
-        lock.unlock()
+        ThreadBudget.set(n)
         openblas_set_num_threads(Int32(n))
         OpenMPRuntime.setMaxThreads(n)
     }
@@ -49,7 +43,7 @@ public enum Threading {
             }
             if ran { return }
         }
-        DispatchQueue.concurrentPerform(iterations: chunks) { run($0) }
+        ThreadBudget.forEach(iterations: chunks) { run($0) }
     }
 
     /// Where our loops run. With oneDNN they run on its OpenMP team: after each GEMM libgomp's idle

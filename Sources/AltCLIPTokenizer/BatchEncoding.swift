@@ -4,12 +4,17 @@ public struct BatchEncoding: Sendable {
     public let inputIds: [[Int]]
     /// 1 for real tokens, 0 for padding (transformers `attention_mask`).
     public let attentionMask: [[Int]]
+    /// Tokens truncation removed from each row (0 when it was not cut; transformers reports the same
+    /// count as `num_truncated_tokens` with `return_overflowing_tokens`).
+    public let numTruncatedTokens: [Int]
     private let overrides: [[(Int, String)]]
     private let tokenizer: XLMRobertaTokenizer
 
-    init(inputIds: [[Int]], attentionMask: [[Int]], overrides: [[(Int, String)]], tokenizer: XLMRobertaTokenizer) {
+    init(inputIds: [[Int]], attentionMask: [[Int]], overrides: [[(Int, String)]], tokenizer: XLMRobertaTokenizer,
+         numTruncatedTokens: [Int]? = nil) {
         self.inputIds = inputIds
         self.attentionMask = attentionMask
+        self.numTruncatedTokens = numTruncatedTokens ?? [Int](repeating: 0, count: inputIds.count)
         self.overrides = overrides
         self.tokenizer = tokenizer
     }

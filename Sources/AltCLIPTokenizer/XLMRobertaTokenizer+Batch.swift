@@ -1,3 +1,4 @@
+import AltCLIPSupport
 import Foundation
 
 extension XLMRobertaTokenizer {
@@ -43,12 +44,15 @@ extension XLMRobertaTokenizer {
 
         var rows: [[Int]] = []
         var rowOverrides: [[(Int, String)]] = []
+        var removed = [Int](repeating: 0, count: texts.count)
         rows.reserveCapacity(texts.count)
         for i in 0..<texts.count {
             var a = firsts[i]
             var b = seconds?[i]
             if truncate, let limit {
+                let before = a.ids.count + (b?.ids.count ?? 0)
                 Self.truncate(&a, &b, to: limit - (addSpecialTokens ? numSpecialTokensToAdd(pair: b != nil) : 0))
+                removed[i] = before - a.ids.count - (b?.ids.count ?? 0)
             }
             rows.append(applyTemplate(a.ids, b?.ids, addSpecialTokens: addSpecialTokens))
             let shift = addSpecialTokens ? 1 : 0
@@ -88,7 +92,8 @@ extension XLMRobertaTokenizer {
             }
             masks.append(mask)
         }
-        return BatchEncoding(inputIds: rows, attentionMask: masks, overrides: rowOverrides, tokenizer: self)
+        return BatchEncoding(inputIds: rows, attentionMask: masks, overrides: rowOverrides, tokenizer: self,
+                             numTruncatedTokens: removed)
     }
 
     /// The longest sequence padding may produce (2^20 tokens: far beyond any model's positions).
@@ -97,7 +102,7 @@ extension XLMRobertaTokenizer {
     /// Encodes `texts` without the template, in parallel when the batch is large enough to pay for it.
     func encodeAll(_ texts: [String]) -> [TokenSink] {
         let n = texts.count
-        let workers = min(ProcessInfo.processInfo.activeProcessorCount, max(1, n / 8))
+        let workers = min(ThreadBudget.count, max(1, n / 8))
         if workers <= 1 {
             let workspace = Workspace()
             return texts.map { encodeSequence($0, workspace: workspace) }
@@ -106,7 +111,7 @@ extension XLMRobertaTokenizer {
         results.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let output = buffer
             let chunks = workers * 4
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            ThreadBudget.forEach(iterations: chunks) { chunk in
                 let workspace = Workspace()
                 var i = chunk * n / chunks
                 let end = (chunk + 1) * n / chunks

@@ -1,3 +1,4 @@
+import AltCLIPSupport
 import Foundation
 
 /// Rewrites any checkpoint a `WeightStore` reads (`pytorch_model.bin`, sharded or not, or safetensors)
@@ -127,7 +128,7 @@ public enum CheckpointConverter {
             body(0, count)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: chunks) { index in
+        ThreadBudget.forEach(iterations: chunks) { index in
             body(index * chunk, min(count, (index + 1) * chunk))
         }
     }

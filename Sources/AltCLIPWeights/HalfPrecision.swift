@@ -1,3 +1,4 @@
+import AltCLIPSupport
 import Foundation
 
 /// IEEE binary16 and bfloat16 conversions, bit-compatible with torch's `.float()`, `.half()` and
@@ -84,7 +85,7 @@ enum HalfPrecision {
         if chunks <= 1 {
             if count > 0 { convert(0) }
         } else {
-            DispatchQueue.concurrentPerform(iterations: chunks, execute: convert)
+            ThreadBudget.forEach(iterations: chunks, convert)
         }
     }
 

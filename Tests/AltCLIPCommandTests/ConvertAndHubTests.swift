@@ -24,7 +24,7 @@ struct ConvertAndHubTests {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("m.safetensors")
-        let result = try CLI.run(["convert", "--model", CLI.fixture("weights/tiny-bin"), "--out", out.path, "--dtype", "bf16"])
+        let result = try CLI.run(["convert", "--model", CLI.fixture("weights/tiny-bin"), "--out", out.path, "--storage", "bf16"])
         #expect(result.status == 0, "\(result.stderr)")
         let converted = try WeightStore(file: out)
         let floats = converted.keys.compactMap { converted.info($0) }.filter { $0.dtype.isFloatingPoint }

@@ -57,10 +57,14 @@ struct ForwardAndInspectTests {
         let result = try CLI.run(["inspect", "--model", CLI.fixture(Self.fixture), "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        #expect(json["modelType"] as? String == "altclip")
-        #expect(json["parameterCount"] as? Int == 24953)
+        #expect(json["model_type"] as? String == "altclip")
+        #expect(json["parameter_count"] as? Int == 24953)
         #expect((json["problems"] as? [String])?.isEmpty == true)
-        #expect((json["ignoredKeys"] as? [String])?.contains("text_model.roberta.pooler.dense.weight") == true)
+        #expect((json["ignored_keys"] as? [String])?.contains("text_model.roberta.pooler.dense.weight") == true)
+        // The checkpoint's logit_scale, not the config's logit_scale_init_value.
+        let stored = try WeightStore.open(directory: URL(fileURLWithPath: CLI.fixture(Self.fixture))).float32("logit_scale").values[0]
+        let shown = try #require(json["logit_scale"] as? Double)
+        #expect(Float(shown) == stored)
     }
 
     @Test func inspectReportsEveryMissingTensorAndFails() throws {

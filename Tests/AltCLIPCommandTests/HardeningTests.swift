@@ -166,9 +166,13 @@ struct HardeningTests {
                               "--out \(out): is a FIFO (named pipe), not a regular file; it is left alone")
         var info = stat()
         #expect(stat(out, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
-        Self.expectCleanError(try CLI.run(["preprocess", "--model", "Models/altclip-demo", "--out", "/dev/null", "Samples/red_circle.png"]),
-                              "--out /dev/null: is a device, not a regular file; it is left alone")
-        Self.expectCleanError(try CLI.run(["preprocess", "--model", "Models/altclip-demo", "--out", images.path, "Samples/red_circle.png"]),
+        let device = images.appendingPathComponent("null.safetensors").path
+        try FileManager.default.createSymbolicLink(atPath: device, withDestinationPath: "/dev/null")
+        Self.expectCleanError(try CLI.run(["preprocess", "--model", "Models/altclip-demo", "--out", device, "Samples/red_circle.png"]),
+                              "--out \(device): is a device, not a regular file; it is left alone")
+        let outFolder = images.appendingPathComponent("folder.safetensors")
+        try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: false)
+        Self.expectCleanError(try CLI.run(["preprocess", "--model", "Models/altclip-demo", "--out", outFolder.path, "Samples/red_circle.png"]),
                               "is a directory; give a file name")
     }
 
@@ -195,10 +199,10 @@ struct HardeningTests {
         }
         let noImages = try inputs("p0.safetensors") { try $0.add("pixel_values", shape: [0, 3, 32, 32], float32: []) }
         Self.expectCleanError(try CLI.run(["forward", "--model", "Models/altclip-demo", "--inputs", noImages, "--out", out]),
-                              "pixelValues holds no image (batch of 0, [0, 3, 32, 32])")
+                              "pixel_values holds no image (batch of 0, [0, 3, 32, 32])")
         let noTokens = try inputs("t0.safetensors") { try $0.add("input_ids", shape: [2, 0], int64: []) }
         Self.expectCleanError(try CLI.run(["forward", "--model", "Models/altclip-demo", "--inputs", noTokens, "--out", out]),
-                              "inputIds is empty")
+                              "input_ids is empty")
         // 200,000 texts of 16 tokens: refused with the number they would need, before any allocation.
         let many = try inputs("many.safetensors") { try $0.add("input_ids", shape: [200_000, 16], int64: Array(repeating: 5, count: 3_200_000)) }
         Self.expectCleanError(try CLI.run(["forward", "--model", "Models/altclip-demo", "--inputs", many, "--out", out],

@@ -107,4 +107,38 @@ struct DemoModelTests {
             }
         }
     }
+
+    /// A label set embedded once: logits and probabilities from precomputed embeddings are transformers'
+    /// `logits_per_image` (and its softmax), whether the embeddings come from the pipeline or from a file.
+    @Test func zeroShotClassifierFromPrecomputedEmbeddingsMatchesTransformers() throws {
+        let expected = try Self.expected()
+        let reference = try WeightStore(file: Self.samples.appendingPathComponent("reference.safetensors"))
+        let pipeline = try AltCLIPPipeline(directory: Self.modelFolder)
+        let (imageShape, imageValues) = try reference.float32("image_embeds")
+        let images = (0..<imageShape[0]).map { Array(imageValues[($0 * imageShape[1])..<(($0 + 1) * imageShape[1])]) }
+        let files = expected.samples.map { ImageInput.file(Self.samples.appendingPathComponent($0.file)) }
+        for language in expected.languages {
+            let labels = expected.labels[language]!
+            let (textShape, textValues) = try reference.float32("\(language).text_embeds")
+            let stored = (0..<textShape[0]).map { Array(textValues[($0 * textShape[1])..<(($0 + 1) * textShape[1])]) }
+            let fromFile = try ZeroShotClassifier(labels: labels, embeddings: stored, logitScale: pipeline.model.logitScale)
+            let fromPipeline = try pipeline.zeroShotClassifier(labels: labels)
+            let logits = try reference.float32("\(language).logits_per_image").values
+            for (index, image) in images.enumerated() {
+                let row = Array(logits[(index * labels.count)..<((index + 1) * labels.count)])
+                for classifier in [fromFile, fromPipeline] {
+                    let (ok, worst) = Self.close(classifier.logits(image), row)
+                    #expect(ok, "\(language) image \(index) logits: max excess \(worst)")
+                    let (okP, worstP) = Self.close(classifier.probabilities(image), expected.samples[index].probs[language]!)
+                    #expect(okP, "\(language) image \(index) probabilities: max excess \(worstP)")
+                }
+            }
+            // classify(images:with:) gives what classify(images:labels:) gives.
+            let once = pipeline.classify(images: files, with: fromPipeline).map { try? $0.get() }
+            let each = try pipeline.classify(images: files, labels: labels).map { try? $0.get() }
+            #expect(once == each)
+        }
+        #expect(throws: AltCLIPError.self) { try ZeroShotClassifier(labels: ["a", "b"], embeddings: [[1, 0]], logitScale: 1) }
+        #expect(throws: AltCLIPError.self) { try ZeroShotClassifier(labels: [], embeddings: [], logitScale: 1) }
+    }
 }

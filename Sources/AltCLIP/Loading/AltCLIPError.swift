@@ -32,7 +32,7 @@ public enum AltCLIPError: Error, LocalizedError, CustomStringConvertible, Equata
                 + "truncate it (e.g. truncation with max length \(maximum))"
         case let .imageSizeMismatch(height, width, expected):
             return "Input image size (\(height)*\(width)) doesn't match model (\(expected)*\(expected)); "
-                + "resize to \(expected)x\(expected) or pass interpolatePosEncoding: true"
+                + "resize to \(expected)x\(expected) or pass interpolate_pos_encoding (interpolatePosEncoding: true)"
         case let .missingFile(path, hint):
             return "missing file \(path): \(hint)"
         }

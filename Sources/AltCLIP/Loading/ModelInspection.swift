@@ -40,6 +40,10 @@ public struct ModelInspection: Sendable {
     /// Stored bytes per dtype.
     public var bytesByDType: [String: Int]
 
+    /// The checkpoint's `logit_scale` parameter (the log of the temperature; nil when the checkpoint has
+    /// none, as a tower alone). Not the config's `logit_scale_init_value`, which only seeds training.
+    public var logitScale: Float?
+
     /// Inspects `directory`.
     public init(directory: URL) throws {
         let configURL = try ModelFolder.configURL(directory)
@@ -79,6 +83,9 @@ public struct ModelInspection: Sendable {
         var bytes: [String: Int] = [:]
         for key in store.keys { if let info = store.info(key) { bytes[info.dtype.rawValue, default: 0] += info.byteCount } }
         bytesByDType = bytes
+        if store.contains("logit_scale"), let value = try? store.float32("logit_scale"), value.values.count == 1 {
+            logitScale = value.values[0]
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import AltCLIPImage
+import AltCLIPSupport
 import AltCLIPTensor
 import AltCLIPTokenizer
 import Foundation
@@ -10,6 +11,13 @@ public struct LabelScore: Sendable, Equatable, Codable {
     public var probability: Float
     /// Cosine similarity between the image and the (templated) label.
     public var cosine: Float
+}
+
+/// Text embeddings and what truncation cut (see ``AltCLIPPipeline/encodeTexts(_:normalize:truncate:progress:)``).
+public struct TextEmbeddings: Sendable {
+    public var vectors: [[Float]]
+    /// Tokens removed from each text to fit the model (0: the text was not cut).
+    public var truncatedTokens: [Int]
 }
 
 /// The common jobs on one loaded model: embeddings, similarity, zero-shot classification.
@@ -56,9 +64,15 @@ public final class AltCLIPPipeline: Sendable {
     /// Texts longer than `maxTextLength` tokens are truncated (CLIP tools do the same); pass
     /// `truncate: false` to get `AltCLIPError.sequenceTooLong` instead.
     public func embedTexts(_ texts: [String], normalize: Bool = true, truncate: Bool = true) throws -> [[Float]] {
-        guard !texts.isEmpty else { return [] }
-        var rows: [[Float]] = []
-        rows.reserveCapacity(texts.count)
+        try encodeTexts(texts, normalize: normalize, truncate: truncate).vectors
+    }
+
+    /// Text embeddings with what truncation removed: `truncatedTokens[i]` is the number of tokens cut
+    /// from text `i` (0 when it fitted). `progress` is called with the number of texts done after each batch.
+    public func encodeTexts(_ texts: [String], normalize: Bool = true, truncate: Bool = true,
+                            progress: ((Int) -> Void)? = nil) throws -> TextEmbeddings {
+        var result = TextEmbeddings(vectors: [], truncatedTokens: [])
+        result.vectors.reserveCapacity(texts.count)
         for start in stride(from: 0, to: texts.count, by: textBatchSize) {
             let batch = Array(texts[start..<min(start + textBatchSize, texts.count)])
             let encoding = try processor.tokenizer(batch, padding: .longest, truncation: truncate ? true : false,
@@ -66,78 +80,103 @@ public final class AltCLIPPipeline: Sendable {
             var features = try model.getTextFeatures(TextInputs(inputIds: encoding.inputIds,
                                                                 attentionMask: encoding.attentionMask))
             if normalize { features = Ops.l2Normalize(features) }
-            rows += Self.rows(features)
+            result.vectors += Self.rows(features)
+            result.truncatedTokens += encoding.numTruncatedTokens
+            progress?(result.vectors.count)
         }
-        return rows
+        return result
     }
 
     /// Projected image embeddings, one result per input: the vector, or the error that input met.
-    public func embedImages(_ images: [ImageInput], normalize: Bool = true) -> [Result<[Float], Error>] {
-        var results = [Result<[Float], Error>?](repeating: nil, count: images.count)
-        let prepared = preparePixels(images)
-        var ready: [(index: Int, pixels: PixelValues)] = []
-        for (index, item) in prepared.enumerated() {
-            switch item {
-            case let .success(pixels): ready.append((index, pixels))
-            case let .failure(error): results[index] = .failure(error)
+    /// `progress` is called with the number of images done (embedded or failed) after each batch.
+    public func embedImages(_ images: [ImageInput], normalize: Bool = true,
+                            progress: ((Int) -> Void)? = nil) -> [Result<[Float], Error>] {
+        var results: [Result<[Float], Error>] = []
+        results.reserveCapacity(images.count)
+        forEachImageEmbedding(images, normalize: normalize) { _, result in
+            results.append(result)
+            if results.count % imageBatchSize == 0 || results.count == images.count { progress?(results.count) }
+        }
+        return results
+    }
+
+    /// Streams image embeddings: `body(index, result)` is called for every input in order, a batch at a
+    /// time, so only one batch of pixels is held however many images there are. Images are decoded and
+    /// preprocessed in parallel (within the thread budget), batched per pixel shape (a config without a
+    /// fixed output size gives each image its own), and a failing image or batch fails only its own
+    /// entries. An error `body` throws stops the stream and is rethrown.
+    public func forEachImageEmbedding(_ images: [ImageInput], normalize: Bool = true,
+                                      _ body: (Int, Result<[Float], Error>) throws -> Void) rethrows {
+        for windowStart in stride(from: 0, to: images.count, by: imageBatchSize) {
+            let window = windowStart..<min(windowStart + imageBatchSize, images.count)
+            let prepared = preparePixels(Array(images[window]))
+            var results = [Result<[Float], Error>?](repeating: nil, count: window.count)
+            var ready: [(index: Int, pixels: PixelValues)] = []
+            for (index, item) in prepared.enumerated() {
+                switch item {
+                case let .success(pixels): ready.append((index, pixels))
+                case let .failure(error): results[index] = .failure(error)
+                }
+            }
+            var start = 0
+            while start < ready.count {
+                var end = start + 1
+                while end < ready.count, ready[end].pixels.shape == ready[start].pixels.shape { end += 1 }
+                let batch = ready[start..<end]
+                start = end
+                do {
+                    let pixels = try Self.stack(batch.map(\.pixels))
+                    var features = try model.getImageFeatures(pixelValues: pixels)
+                    if normalize { features = Ops.l2Normalize(features) }
+                    for (row, item) in zip(Self.rows(features), batch) { results[item.index] = .success(row) }
+                } catch {
+                    for item in batch { results[item.index] = .failure(error) }
+                }
+            }
+            for (offset, result) in results.enumerated() {
+                try body(window.lowerBound + offset, result ?? .failure(AltCLIPError.invalidInput("image was not processed")))
             }
         }
-        // Batches of one pixel shape (a config without a fixed output size gives each image its own);
-        // a failing batch fails only its own images.
-        var start = 0
-        while start < ready.count {
-            var end = start + 1
-            while end < ready.count, end - start < imageBatchSize, ready[end].pixels.shape == ready[start].pixels.shape { end += 1 }
-            let batch = ready[start..<end]
-            start = end
-            do {
-                let pixels = try Self.stack(batch.map(\.pixels))
-                var features = try model.getImageFeatures(pixelValues: pixels)
-                if normalize { features = Ops.l2Normalize(features) }
-                for (row, item) in zip(Self.rows(features), batch) { results[item.index] = .success(row) }
-            } catch {
-                for item in batch { results[item.index] = .failure(error) }
-            }
-        }
-        return results.map { $0 ?? .failure(AltCLIPError.invalidInput("image was not processed")) }
     }
 
     /// Cosine similarity of every image (rows) with every text (columns); a row is nil for an image
     /// that could not be read, with its error in `errors`.
     public func similarity(texts: [String], images: [ImageInput]) throws -> (cosine: [[Float]?], errors: [Int: Error]) {
-        let textRows = try embedTexts(texts)
+        let queries = try zeroShotClassifier(labels: texts)
         var errors: [Int: Error] = [:]
-        let cosine: [[Float]?] = embedImages(images).enumerated().map { index, result in
+        var cosine: [[Float]?] = []
+        forEachImageEmbedding(images) { index, result in
             switch result {
-            case let .success(image): return textRows.map { Self.dot(image, $0) }
+            case let .success(image): cosine.append(queries.cosines(image))
             case let .failure(error):
                 errors[index] = error
-                return nil
+                cosine.append(nil)
             }
         }
         return (cosine, errors)
     }
 
+    /// Embeds a label set once for zero-shot classification. `template` may hold `{}` where the label
+    /// goes (e.g. "a photo of {}"); the model's `logit_scale` comes with it.
+    public func zeroShotClassifier(labels: [String], template: String? = nil) throws -> ZeroShotClassifier {
+        guard !labels.isEmpty else { throw AltCLIPError.invalidInput("no labels to classify against") }
+        let prompts = labels.map { ZeroShotClassifier.prompt($0, template: template) }
+        return try ZeroShotClassifier(labels: labels, prompts: prompts, embeddings: try embedTexts(prompts),
+                                      logitScale: model.logitScale)
+    }
+
     /// Zero-shot classification: each image against every label, best first. `template` may hold `{}`
-    /// where the label goes (e.g. "a photo of {}").
+    /// where the label goes (e.g. "a photo of {}"). For many calls with one label set, make a
+    /// ``ZeroShotClassifier`` once and use ``classify(images:with:progress:)``.
     public func classify(images: [ImageInput], labels: [String], template: String? = nil) throws
         -> [Result<[LabelScore], Error>] {
-        guard !labels.isEmpty else { throw AltCLIPError.invalidInput("no labels to classify against") }
-        let prompts = labels.map { label in template.map { $0.replacingOccurrences(of: "{}", with: label) } ?? label }
-        let textRows = try embedTexts(prompts)
-        let scale = Foundation.exp(model.logitScale)
-        return embedImages(images).map { result in
-            result.map { image in
-                let cosines = textRows.map { Self.dot(image, $0) }
-                let logits = cosines.map { $0 * scale }
-                let top = logits.max() ?? 0
-                let exps = logits.map { Foundation.exp($0 - top) }
-                let sum = exps.reduce(0, +)
-                return zip(labels, zip(exps, cosines))
-                    .map { LabelScore(label: $0, probability: $1.0 / sum, cosine: $1.1) }
-                    .sorted { $0.probability > $1.probability }
-            }
-        }
+        classify(images: images, with: try zeroShotClassifier(labels: labels, template: template))
+    }
+
+    /// Classifies images against a label set embedded once; one result per image.
+    public func classify(images: [ImageInput], with classifier: ZeroShotClassifier,
+                         progress: ((Int) -> Void)? = nil) -> [Result<[LabelScore], Error>] {
+        embedImages(images, progress: progress).map { $0.map(classifier.classify) }
     }
 
     // MARK: helpers
@@ -145,7 +184,7 @@ public final class AltCLIPPipeline: Sendable {
     private func preparePixels(_ images: [ImageInput]) -> [Result<PixelValues, Error>] {
         var results = [Result<PixelValues, Error>](repeating: .failure(AltCLIPError.invalidInput("")), count: images.count)
         let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: images.count) { index in
+        ThreadBudget.forEach(iterations: images.count) { index in
             let result = Result<PixelValues, Error> {
                 try processor.imageProcessor.preprocess(images[index].decoded(options: decodeOptions))
             }
@@ -174,9 +213,4 @@ public final class AltCLIPPipeline: Sendable {
         return stride(from: 0, to: flat.count, by: max(width, 1)).map { Array(flat[$0..<($0 + width)]) }
     }
 
-    static func dot(_ a: [Float], _ b: [Float]) -> Float {
-        var s: Float = 0
-        for i in 0..<min(a.count, b.count) { s += a[i] * b[i] }
-        return s
-    }
 }

@@ -66,6 +66,6 @@ public final class AltCLIPTextModel: @unchecked Sendable {
         let layers = config.numHiddenLayers, heads = config.numAttentionHeads
         if mask.shape == [heads] { return Array(repeating: mask, count: layers) }
         if mask.shape == [layers, heads] { return (0..<layers).map { mask.select(axis: 0, index: $0) } }
-        throw AltCLIPError.invalidInput("headMask must be [\(heads)] or [\(layers), \(heads)], got \(mask.shape)")
+        throw AltCLIPError.invalidInput("head_mask must be [\(heads)] or [\(layers), \(heads)], got \(mask.shape)")
     }
 }

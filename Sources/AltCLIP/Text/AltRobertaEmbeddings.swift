@@ -47,7 +47,7 @@ public struct AltRobertaEmbeddings: @unchecked Sendable {
         } else if let inputsEmbeds {
             x = inputsEmbeds
         } else {
-            throw AltCLIPError.invalidInput("You must specify exactly one of inputIds or inputsEmbeds")
+            throw AltCLIPError.invalidInput("You must specify exactly one of input_ids or inputs_embeds")
         }
         // transformers: ids → fairseq positions; embeddings alone → arange(pad+1, L+pad+1).
         let positions = positionIds

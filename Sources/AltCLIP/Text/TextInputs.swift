@@ -31,22 +31,22 @@ public struct TextInputs: @unchecked Sendable {
         switch (inputIds, inputsEmbeds) {
         case let (ids?, nil):
             guard let first = ids.first, !first.isEmpty else {
-                throw AltCLIPError.invalidInput("inputIds is empty")
+                throw AltCLIPError.invalidInput("input_ids is empty")
             }
             batch = ids.count
             length = first.count
         case let (nil, embeds?):
             guard embeds.rank == 3, embeds.shape[2] == hiddenSize else {
-                throw AltCLIPError.invalidInput("inputsEmbeds must be [batch, length, \(hiddenSize)], got \(embeds.shape)")
+                throw AltCLIPError.invalidInput("inputs_embeds must be [batch, length, \(hiddenSize)], got \(embeds.shape)")
             }
             batch = embeds.shape[0]
             length = embeds.shape[1]
-            guard batch > 0, length > 0 else { throw AltCLIPError.invalidInput("inputsEmbeds is empty (\(embeds.shape))") }
+            guard batch > 0, length > 0 else { throw AltCLIPError.invalidInput("inputs_embeds is empty (\(embeds.shape))") }
         default:
-            throw AltCLIPError.invalidInput("You must specify exactly one of inputIds or inputsEmbeds")
+            throw AltCLIPError.invalidInput("You must specify exactly one of input_ids or inputs_embeds")
         }
-        for (name, rows) in [("inputIds", inputIds), ("attentionMask", attentionMask),
-                             ("tokenTypeIds", tokenTypeIds), ("positionIds", positionIds)] {
+        for (name, rows) in [("input_ids", inputIds), ("attention_mask", attentionMask),
+                             ("token_type_ids", tokenTypeIds), ("position_ids", positionIds)] {
             guard let rows else { continue }
             guard rows.count == batch, rows.allSatisfy({ $0.count == length }) else {
                 throw AltCLIPError.invalidInput(

@@ -31,10 +31,10 @@ public struct AltCLIPVisionEmbeddings: @unchecked Sendable {
     func callAsFunction(_ pixels: Tensor, interpolatePosEncoding: Bool) throws -> Tensor {
         guard pixels.rank == 4, pixels.shape[1] == patchEmbedding.shape[1] else {
             throw AltCLIPError.invalidInput(
-                "pixelValues must be [batch, \(patchEmbedding.shape[1]), height, width], got \(pixels.shape)")
+                "pixel_values must be [batch, \(patchEmbedding.shape[1]), height, width], got \(pixels.shape)")
         }
         let b = pixels.shape[0], height = pixels.shape[2], width = pixels.shape[3]
-        guard b > 0 else { throw AltCLIPError.invalidInput("pixelValues holds no image (batch of 0, \(pixels.shape))") }
+        guard b > 0 else { throw AltCLIPError.invalidInput("pixel_values holds no image (batch of 0, \(pixels.shape))") }
         guard interpolatePosEncoding || (height == imageSize && width == imageSize) else {
             throw AltCLIPError.imageSizeMismatch(height: height, width: width, expected: imageSize)
         }

@@ -1,0 +1,75 @@
+import Dispatch
+import Foundation
+
+/// The process's thread budget and the one parallel loop every layer uses (decoding, preprocessing,
+/// tokenizing, weight conversion). The tensor core's own loops and the BLAS read the same number
+/// (`Threading.setThreadCount` sets it), so `--threads N` bounds every thread a command starts.
+public enum ThreadBudget {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var configured = max(ProcessInfo.processInfo.activeProcessorCount, 1)
+
+    /// Threads a parallel loop may use at once (default: the active processor count).
+    public static var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return configured
+    }
+
+    /// Sets the budget (values below 1 mean 1). The tensor core's `Threading.setThreadCount` calls this
+    /// and also sizes the BLAS and OpenMP pools; call that one when the tensor core is linked.
+    public static func set(_ threads: Int) {
+        lock.lock()
+        configured = max(threads, 1)
+        lock.unlock()
+    }
+
+    /// Runs `body(i)` for every `i` in `0..<iterations` on at most `count` threads (`maxThreads` lowers
+    /// that further), handing indices out on demand so a slow item does not hold the others back.
+    /// With a budget of one, or one item, everything runs on the calling thread.
+    public static func forEach(iterations: Int, maxThreads: Int? = nil, _ body: (Int) -> Void) {
+        guard iterations > 0 else { return }
+        let workers = min(iterations, count, max(maxThreads ?? Int.max, 1))
+        if workers <= 1 {
+            for i in 0..<iterations { body(i) }
+            return
+        }
+        let next = IndexCounter()
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let i = next.take(below: iterations) { body(i) }
+        }
+    }
+
+    /// Runs `body` over `0..<count` split into contiguous ranges, in parallel (within the budget) when
+    /// `count × costPerItem` (roughly scalar operations) is worth more than waking threads; else serially.
+    public static func forEachChunk(_ count: Int, costPerItem: Int, enabled: Bool = true, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let total = count.multipliedReportingOverflow(by: max(costPerItem, 1))
+        let threads = self.count
+        let chunks = min(count, threads * 4)
+        guard enabled, threads > 1, chunks > 1, total.overflow || total.partialValue >= minimumParallelWork else {
+            body(0..<count)
+            return
+        }
+        forEach(iterations: chunks) { chunk in
+            let lower = count * chunk / chunks, upper = count * (chunk + 1) / chunks
+            if lower < upper { body(lower..<upper) }
+        }
+    }
+
+    /// Below about this many scalar operations a chunked loop runs on the calling thread.
+    public static let minimumParallelWork = 200_000
+}
+
+/// Hands out 0, 1, 2, … to the threads of one loop.
+private final class IndexCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+
+    func take(below limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < limit else { return nil }
+        next += 1
+        return next - 1
+    }
+}
