@@ -47,6 +47,7 @@ fixtures: venv
 	$(VENV)/bin/python Scripts/make_weights_fixtures.py
 	$(VENV)/bin/python Scripts/make_model_fixtures.py --venv4 $(VENV)4
 	$(VENV)/bin/python Scripts/make_hostile_fixtures.py
+	$(VENV)/bin/python Scripts/make_activation_fixtures.py
 
 clean:
 	rm -rf .build

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Activation functions by their transformers `ACT2FN` / config `hidden_act` names.
 public enum Activation: String, Sendable, Codable, CaseIterable {
     /// Exact GELU, `0.5·x·(1 + erf(x/√2))` (transformers "gelu").
@@ -26,6 +28,25 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
     case relu6
     /// Identity.
     case linear
+    /// Exact GELU clipped to [-10, 10] (transformers `ClippedGELUActivation(min=-10, max=10)`).
+    case gelu10 = "gelu_10"
+    /// The tanh form with √(2/π) precomputed (transformers `AccurateGELUActivation`); numerically `gelu_new`.
+    case geluAccurate = "gelu_accurate"
+    /// The tanh form written in Python (transformers `GELUTanh(use_gelu_tanh_python=True)`).
+    case geluPythonTanh = "gelu_python_tanh"
+    /// `x · relu6(x + 3) / 6` (torch `Hardswish`).
+    case hardswish
+    /// `0.5 · (1 + erf((x − 0.707107) / (0.282095 · √2)))` (transformers `LaplaceActivation`).
+    case laplace
+    /// `x` for x ≥ 0, else `0.01 · x` (torch `LeakyReLU` with its default slope).
+    case leakyRelu = "leaky_relu"
+    /// `x · tanh(softplus(x))` (torch `mish`).
+    case mish
+    /// `relu(x)²` (transformers `ReLUSquaredActivation`).
+    case relu2
+    /// `√softplus(x)` (transformers `SqrtSoftplusActivation`).
+    case sqrtsoftplus
+
 
     /// The scalar function in Float32 (vectorizable approximations from `FastMath`, see there for accuracy).
     @inline(__always)
@@ -41,8 +62,20 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
         case .sigmoid: return FastMath.sigmoid(x)
         case .relu6: return x.isNaN ? x : Swift.min(Swift.max(x, 0), 6)
         case .linear: return x
+        case .gelu10: return x.isNaN ? x : Swift.min(Swift.max(Activation.erfGelu(x), -10), 10)
+        case .geluAccurate, .geluPythonTanh: return Activation.tanhGelu(x)
+        case .hardswish: return x.isNaN ? x : x * Swift.min(Swift.max(x + 3, 0), 6) / 6
+        case .laplace: return 0.5 * (1 + FastMath.erf((x - 0.707107) / (0.282095 * 1.41421356237309505)))
+        case .leakyRelu: return x >= 0 || x.isNaN ? x : 0.01 * x
+        case .mish: return x * FastMath.tanh(Activation.softplus(x))
+        case .relu2: let r = Activation.relu(x); return r * r
+        case .sqrtsoftplus: return Activation.softplus(x).squareRoot()
         }
     }
+
+    /// torch `softplus` (β = 1, threshold 20: linear above it).
+    @inline(__always)
+    static func softplus(_ x: Float) -> Float { x > 20 ? x : Foundation.log1p(Foundation.exp(x)) }
 
     @inline(__always)
     static func erfGelu(_ x: Float) -> Float { 0.5 * x * (1 + FastMath.erf(x * 0.70710678118654752)) }

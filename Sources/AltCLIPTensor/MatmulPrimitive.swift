@@ -84,13 +84,13 @@ final class MatmulPrimitive: @unchecked Sendable {
     static func eltwise(_ activation: Activation) -> (dnnl_alg_kind_t, Float, Float)? {
         switch activation {
         case .gelu, .geluPython: return (dnnl_eltwise_gelu_erf, 0, 0)
-        case .geluNew, .geluPytorchTanh, .geluFast: return (dnnl_eltwise_gelu_tanh, 0, 0)
+        case .geluNew, .geluPytorchTanh, .geluFast, .geluAccurate, .geluPythonTanh: return (dnnl_eltwise_gelu_tanh, 0, 0)
         case .quickGelu: return (dnnl_eltwise_swish, 1.702, 0)  // x·sigmoid(1.702·x)
         case .silu, .swish: return (dnnl_eltwise_swish, 1, 0)
         case .relu: return (dnnl_eltwise_relu, 0, 0)
         case .tanh: return (dnnl_eltwise_tanh, 0, 0)
         case .sigmoid: return (dnnl_eltwise_logistic, 0, 0)
-        case .relu6, .linear: return nil
+        case .relu6, .linear, .gelu10, .hardswish, .laplace, .leakyRelu, .mish, .relu2, .sqrtsoftplus: return nil
         }
     }
 

@@ -42,6 +42,8 @@ extension Ops {
         case .sigmoid: return map(x, cost: 6) { FastMath.sigmoid($0) }
         case .relu6: return map(x, cost: 1) { Activation.relu6.apply($0) }
         case .linear: return x
+        case .gelu10, .geluAccurate, .geluPythonTanh, .hardswish, .laplace, .leakyRelu, .mish, .relu2, .sqrtsoftplus:
+            return map(x, cost: 16) { act.apply($0) }
         }
     }
 

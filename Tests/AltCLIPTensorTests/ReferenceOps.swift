@@ -73,6 +73,15 @@ enum Naive {
         case .sigmoid: return 1 / (1 + Foundation.exp(-x))
         case .relu6: return min(max(x, 0), 6)
         case .linear: return x
+        case .gelu10: return min(max(0.5 * x * (1 + erf(x / 2.0.squareRoot())), -10), 10)
+        case .geluAccurate, .geluPythonTanh:
+            return 0.5 * x * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
+        case .hardswish: return x * min(max(x + 3, 0), 6) / 6
+        case .laplace: return 0.5 * (1 + erf((x - 0.707107) / (0.282095 * 2.0.squareRoot())))
+        case .leakyRelu: return x >= 0 ? x : 0.01 * x
+        case .mish: return x * Foundation.tanh(x > 20 ? x : log1p(Foundation.exp(x)))
+        case .relu2: return max(x, 0) * max(x, 0)
+        case .sqrtsoftplus: return (x > 20 ? x : log1p(Foundation.exp(x))).squareRoot()
         }
     }
 

@@ -6,7 +6,9 @@ import Testing
 struct ConfigValidationTests {
     @Test func validDefaultsPass() throws {
         try AltCLIPConfig().validate()
-        for act in ["gelu", "gelu_new", "quick_gelu", "relu"] {
+        // Every parameter-free name of transformers' ACT2FN (checked against it in ActivationParityTests).
+        for act in ["gelu", "gelu_new", "quick_gelu", "relu", "silu", "swish", "mish", "gelu_10", "gelu_accurate",
+                    "gelu_python_tanh", "hardswish", "laplace", "leaky_relu", "relu2", "sqrtsoftplus", "linear"] {
             try AltCLIPTextConfig(hiddenAct: act).validate()
             try AltCLIPVisionConfig(hiddenAct: act).validate()
         }
@@ -27,10 +29,12 @@ struct ConfigValidationTests {
     }
 
     @Test func unknownActivation() {
-        let supported = ["gelu", "gelu_new", "quick_gelu", "relu"]
-        #expect(throws: AltCLIPConfigError.unsupportedActivation(section: "text_config", value: "swish", supported: supported)) {
-            try AltCLIPTextConfig(hiddenAct: "swish").validate()
+        let supported = AltCLIPTextConfig.supportedActivations
+        #expect(throws: AltCLIPConfigError.unsupportedActivation(section: "text_config", value: "prelu", supported: supported)) {
+            try AltCLIPTextConfig(hiddenAct: "prelu").validate()
         }
+        let message = "\(AltCLIPConfigError.unsupportedActivation(section: "text_config", value: "xielu", supported: supported))"
+        #expect(message.contains("learned parameters") && message.contains("mish"), "\(message)")
         #expect(throws: AltCLIPConfigError.unsupportedActivation(section: "vision_config", value: "GELU", supported: supported)) {
             try AltCLIPConfig(visionConfig: AltCLIPVisionConfig(hiddenAct: "GELU")).validate()
         }

@@ -51,7 +51,9 @@ extension AltCLIPConfigError: LocalizedError, CustomStringConvertible {
             return "\(Self.qualified(section, key)) (\(value)) is not a multiple of "
                 + "\(Self.qualified(section, divisorKey)) (\(divisor))"
         case let .unsupportedActivation(section, value, supported):
-            return "\(Self.qualified(section, "hidden_act")) '\(value)' is not supported; expected one of "
+            let learned = ["prelu", "xielu"].contains(value)
+                ? " (transformers' \(value) has learned parameters, which AltCLIP's layers do not store)" : ""
+            return "\(Self.qualified(section, "hidden_act")) '\(value)' is not supported\(learned); expected one of "
                 + supported.joined(separator: ", ")
         case let .unsupportedPositionEmbeddingType(value, supported):
             return "text_config.position_embedding_type '\(value)' is not supported; expected one of "

@@ -1,4 +1,5 @@
 import Foundation
+import AltCLIPTensor
 
 /// Configuration of the CLIP ViT image tower (`AltCLIPVisionModel`), `model_type` `altclip_vision_model`.
 ///
@@ -9,7 +10,8 @@ public struct AltCLIPVisionConfig: Codable, Equatable, Sendable {
     /// The `model_type` transformers writes for this config.
     public static let modelType = "altclip_vision_model"
     /// Activations the Swift towers implement (names as in transformers' `ACT2FN`).
-    public static let supportedActivations = ["gelu", "gelu_new", "quick_gelu", "relu"]
+    /// Every parameter-free activation of transformers' `ACT2FN` (`Activation`).
+    public static let supportedActivations = Activation.allCases.map(\.rawValue)
 
     /// Width of the encoder (`hidden_size`).
     public var hiddenSize: Int
