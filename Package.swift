@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "AltCLIPSupport", targets: ["AltCLIPSupport"]),
         .library(name: "AltCLIPTensor", targets: ["AltCLIPTensor"]),
         .library(name: "AltCLIPHub", targets: ["AltCLIPHub"]),
+        .library(name: "AltCLIPStore", targets: ["AltCLIPStore"]),
         .executable(name: "altclip", targets: ["AltCLIPCommand"]),
         .executable(name: "altclip-bench", targets: ["AltCLIPBench"]),
     ],
@@ -28,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.0"),
+        // Store only (AltCLIPStore): SQLite through GRDB (Debian's libsqlite3), SHA-256 for content hashes.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
     ],
     targets: [
         // C libraries from Debian's -dev packages (see Makefile `deps`).
@@ -59,6 +63,15 @@ let package = Package(
         .target(
             name: "AltCLIP",
             dependencies: ["AltCLIPSupport", "AltCLIPTensor", "AltCLIPWeights", "AltCLIPTokenizer", "AltCLIPImage", "AltCLIPHub"]),
+        // Vector stores behind one protocol (`EmbeddingStore`): SQLite through GRDB, the embedded default,
+        // with exact top-k on the tensor core. Kept out of the model library's dependency graph.
+        .target(
+            name: "AltCLIPStore",
+            dependencies: [
+                "AltCLIPTensor",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // `altclip serve`: OpenAI-, TEI- and CLIP-shaped HTTP routes on Hummingbird 2, the dynamic batcher,
         // limits, API keys, Prometheus metrics. Kept out of the model library's dependency graph.
         .target(
@@ -74,7 +87,7 @@ let package = Package(
         // The `altclip` command-line tool.
         .executableTarget(
             name: "AltCLIPCommand",
-            dependencies: ["AltCLIP", "AltCLIPSupport", "AltCLIPTokenizer", "AltCLIPWeights", "AltCLIPTensor", "AltCLIPImage", "AltCLIPHub", "AltCLIPServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["AltCLIP", "AltCLIPSupport", "AltCLIPTokenizer", "AltCLIPWeights", "AltCLIPTensor", "AltCLIPImage", "AltCLIPHub", "AltCLIPServer", "AltCLIPStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Side-by-side benchmark driver (Scripts/bench.py); no library depends on it.
         .executableTarget(
@@ -91,7 +104,8 @@ let package = Package(
         .testTarget(
             name: "AltCLIPServerTests",
             dependencies: ["AltCLIPServer", "AltCLIP", .product(name: "HummingbirdTesting", package: "hummingbird")]),
-        .testTarget(name: "AltCLIPCommandTests", dependencies: ["AltCLIPCommand", "AltCLIPWeights"]),
+        .testTarget(name: "AltCLIPStoreTests", dependencies: ["AltCLIPStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "AltCLIPCommandTests", dependencies: ["AltCLIPCommand", "AltCLIPWeights", "AltCLIPStore"]),
     ],
     swiftLanguageModes: [.v5]
 )

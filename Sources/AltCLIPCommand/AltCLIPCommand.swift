@@ -12,7 +12,7 @@ struct AltCLIPCommand: AsyncParsableCommand {
         version: AltCLIPVersion.string,
         subcommands: [ClassifyCommand.self, SimilarityCommand.self, EmbedCommand.self, InspectCommand.self,
                       TokenizeCommand.self, DecodeCommand.self, PreprocessCommand.self, ForwardCommand.self, ConvertCommand.self,
-                      ServeCommand.self])
+                      ServeCommand.self, IndexCommand.self, SearchCommand.self])
 
     /// Runs the command; Foundation's file and network errors are reworded first (never a raw
     /// `NSError` dump), everything else is reported by the argument parser as usual.

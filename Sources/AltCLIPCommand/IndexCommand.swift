@@ -1,0 +1,231 @@
+import AltCLIP
+import AltCLIPImage
+import AltCLIPStore
+import AltCLIPSupport
+import ArgumentParser
+import Foundation
+
+/// `altclip index`: embeds a photo collection into a store for `altclip search`.
+struct IndexCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Index image files and folders into a search store (SQLite), embedding only what is new or changed.",
+        discussion: """
+        Folders are walked for images. A file already in the store with the same size and modification time \
+        is skipped; a changed one is hashed, and if its content is already in the store (a moved or copied \
+        file) its vector is reused, else it is embedded. --prune removes the rows of files that no longer \
+        exist. Files that cannot be read are recorded in the store with their error and reported; they never \
+        stop the run. Work is committed every --commit-every files, so an interrupted run loses at most one \
+        batch and the next run resumes. One store holds one model (checked: a store made with another \
+        model, --dtype or dimension is refused).
+
+        Examples:
+          altclip index ~/Pictures --db photos.sqlite --model BAAI/AltCLIP
+          altclip index ~/Pictures --db photos.sqlite --model BAAI/AltCLIP --prune --json
+          altclip search --db photos.sqlite "红色的汽车"
+        """)
+
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var precisionOptions: PrecisionOptions
+    @OptionGroup var batchOptions: BatchOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: ArgumentHelp("The store: an SQLite file (created if missing).", valueName: "file")) var db: String
+    @Flag(help: "Remove the rows of files that no longer exist.") var prune = false
+    @Option(help: ArgumentHelp("How new stores keep vectors: float32 (exact) or float16 (half the size).", valueName: "float32|float16"))
+    var vectors: String = "float32"
+    @Option(help: "Files per committed transaction.") var commitEvery: Int = 64
+    @OptionGroup var imageOptions: ImageInputOptions
+
+    func validate() throws {
+        if imageOptions.isEmpty && !prune { throw ValidationError("give image files or folders (or --files-from), or --prune") }
+        if VectorEncoding(rawValue: vectors) == nil { throw ValidationError("--vectors must be float32 or float16") }
+        if !(1...100_000).contains(commitEvery) { throw ValidationError("--commit-every must be between 1 and 100000") }
+        try StoreLocation.validate(db)
+    }
+
+    func run() async throws {
+        let store = try StoreLocation.open(db, encoding: VectorEncoding(rawValue: vectors) ?? .float32)
+        let files = imageOptions.isEmpty ? [] : try imageOptions.files()
+        let folder = try modelOptions.resolveModel()
+        var identity = try StoreLocation.identity(folder: folder, dtype: precisionOptions.dtype)
+        identity.source = try modelOptions.model
+        try await store.prepare(for: identity)   // a store of another model is refused before any work
+
+        var report = IndexReport()
+        let existing = try await store.records()
+        var byPath: [String: ImageRecord] = [:]
+        var byHash: [String: ImageRecord] = [:]
+        for record in existing {
+            byPath[record.path] = record
+            if record.error == nil { byHash[record.hash] = record }
+        }
+
+        // Plan: what is unchanged, what can reuse a stored vector, what must be embedded.
+        var toEmbed: [(file: ImageFile, record: ImageRecord)] = []
+        var reused: [IndexEntry] = []
+        var seen = Set<String>()
+        for file in files {
+            let path = file.url.standardizedFileURL.path
+            guard seen.insert(path).inserted else { continue }
+            let now = Date().timeIntervalSince1970
+            guard let (size, mtime) = Self.stat(path) else {
+                report.failed.append(.init(path: path, error: "cannot be read"))
+                continue
+            }
+            if let old = byPath[path], old.size == size, old.mtime == mtime {
+                report.unchanged += 1
+                if let error = old.error { report.failed.append(.init(path: path, error: error)) }
+                continue
+            }
+            let hash: String
+            do { hash = try Fingerprint.file(file.url) } catch {
+                let record = ImageRecord(path: path, size: size, mtime: mtime, hash: "", indexedAt: now, error: "cannot be read: \(error)")
+                reused.append(IndexEntry(record: record, embedding: nil))
+                report.failed.append(.init(path: path, error: record.error!))
+                continue
+            }
+            var record = ImageRecord(path: path, size: size, mtime: mtime, hash: hash, indexedAt: now)
+            if let twin = byHash[hash], let vector = try await store.embedding(forHash: hash) {
+                record.width = twin.width
+                record.height = twin.height
+                reused.append(IndexEntry(record: record, embedding: vector))
+                if byPath[path] == nil { report.reused += 1 } else { report.updated += 1 }
+                continue
+            }
+            toEmbed.append((file, record))
+        }
+        try await store.write(reused)
+
+        let pipeline = try PipelineLoader.load(modelOptions, precisionOptions, batchOptions, exifTranspose: imageOptions.exifTranspose)
+        let progress = ProgressBar(total: toEmbed.count, label: "index")
+        var done = 0
+        for start in stride(from: 0, to: toEmbed.count, by: commitEvery) {
+            let chunk = Array(toEmbed[start..<min(start + commitEvery, toEmbed.count)])
+            // Decode here (in parallel, within --threads) to record each image's size; the pipeline
+            // then preprocesses the decoded pixels.
+            let decoded = Self.decode(chunk.map(\.file.url), options: pipeline.decodeOptions)
+            var inputs: [ImageInput] = []
+            var positions: [Int] = []
+            var entries = chunk.map { IndexEntry(record: $0.record, embedding: nil) }
+            for (index, result) in decoded.enumerated() {
+                switch result {
+                case let .success(image):
+                    entries[index].record.width = image.width
+                    entries[index].record.height = image.height
+                    inputs.append(.rgb(image))
+                    positions.append(index)
+                case let .failure(error):
+                    entries[index].record.error = "\(error)"
+                }
+            }
+            pipeline.forEachImageEmbedding(inputs) { offset, result in
+                let index = positions[offset]
+                switch result {
+                case let .success(vector): entries[index].embedding = vector
+                case let .failure(error): entries[index].record.error = "\(error)"
+                }
+            }
+            try await store.write(entries)
+            for entry in entries {
+                if let error = entry.record.error {
+                    report.failed.append(.init(path: entry.record.path, error: error))
+                } else if byPath[entry.record.path] == nil {
+                    report.added += 1
+                } else {
+                    report.updated += 1
+                }
+            }
+            done += chunk.count
+            progress.update(done: done)
+            // Test hook: die as `kill -9` would right after a commit (the resume test).
+            if let limit = Self.abortAfterCommits, start / commitEvery + 1 >= limit { kill(getpid(), SIGKILL) }
+        }
+
+        if prune {
+            let gone = existing.map(\.path).filter { !FileManager.default.fileExists(atPath: $0) }
+            try await store.remove(paths: gone)
+            report.pruned = gone.count
+        }
+        let stats = try await store.stats()
+        report.store = stats
+        if output.json {
+            try Output.json(report)
+        } else {
+            Output.line("indexed into \(db): \(report.added) added, \(report.updated) updated, \(report.reused) reused (moved or copied), "
+                + "\(report.unchanged) unchanged, \(report.failed.count) failed" + (prune ? ", \(report.pruned) pruned" : ""))
+            Output.line("the store holds \(stats.embedded) images" + (stats.failed > 0 ? " (and \(stats.failed) that could not be read)" : ""))
+            for failure in report.failed.prefix(20) { Output.warn("\(failure.path): \(failure.error)") }
+            if report.failed.count > 20 { Output.warn("… and \(report.failed.count - 20) more (see --json)") }
+        }
+    }
+
+    /// `ALTCLIP_TEST_KILL_AFTER_COMMITS=N`: tests only (SIGKILL after the N-th committed batch).
+    static let abortAfterCommits = ProcessInfo.processInfo.environment["ALTCLIP_TEST_KILL_AFTER_COMMITS"].flatMap { Int($0) }
+
+    static func stat(_ path: String) -> (Int64, Double)? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let size = (attributes[.size] as? NSNumber)?.int64Value,
+              let date = attributes[.modificationDate] as? Date else { return nil }
+        return (size, date.timeIntervalSince1970)
+    }
+
+    static func decode(_ urls: [URL], options: DecodeOptions) -> [Result<RGBImage, Error>] {
+        final class Slots: @unchecked Sendable {
+            var values: [Result<RGBImage, Error>]
+            let lock = NSLock()
+            init(_ n: Int) { values = Array(repeating: .failure(CLIError.noInputs("not decoded")), count: n) }
+        }
+        let slots = Slots(urls.count)
+        ThreadBudget.forEach(iterations: urls.count) { i in
+            let result = Result<RGBImage, Error> { try ImageDecoder.decode(contentsOf: urls[i], options: options) }
+            slots.lock.withLock { slots.values[i] = result }
+        }
+        return slots.values
+    }
+}
+
+struct IndexReport: Encodable {
+    struct Failure: Encodable { var path: String; var error: String }
+    var added = 0
+    var updated = 0
+    var reused = 0
+    var unchanged = 0
+    var pruned = 0
+    var failed: [Failure] = []
+    var store = StoreStats(images: 0, embedded: 0, failed: 0)
+}
+
+/// Opening the store `--db` names (an SQLite file; PostgreSQL URLs come with the pgvector store).
+enum StoreLocation {
+    static func validate(_ db: String) throws {
+        if db.hasPrefix("postgres://") || db.hasPrefix("postgresql://") {
+            throw ValidationError("PostgreSQL stores are not available in this version yet; give an SQLite file (e.g. photos.sqlite)")
+        }
+        if db.isEmpty { throw ValidationError("--db must name a store file") }
+    }
+
+    static func open(_ db: String, encoding: VectorEncoding = .float32) throws -> SQLiteStore {
+        var parent = (db as NSString).deletingLastPathComponent
+        if parent.isEmpty { parent = "." }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CLIError.badOutput("--db", db, "its folder \(parent) does not exist")
+        }
+        return try SQLiteStore(path: db, encoding: encoding)
+    }
+
+    /// The identity of the model in `folder` (its `projection_dim` read from config.json).
+    static func identity(folder: URL, dtype: String) throws -> ModelIdentity {
+        let configURL = folder.appendingPathComponent("config.json")
+        let data: Data
+        do { data = try InputFile.read(configURL.path, maxBytes: 16 << 20) } catch {
+            throw CLIError.unreadableFile(configURL.path, error.reason)
+        }
+        let config = try JSONDecoder().decode(AltCLIPConfig.self, from: data)
+        return try Fingerprint.model(folder: folder, dtype: dtype, dimension: config.projectionDim)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
