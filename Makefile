@@ -19,7 +19,7 @@ build: deps
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	bash Scripts/with-test-postgres.sh $(SWIFT) test --skip-build
 	bash Scripts/check-versioned-dependency.sh
 	FUZZ_SECONDS=$(CI_FUZZ_SECONDS) bash Scripts/fuzz.sh
 

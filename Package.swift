@@ -32,6 +32,10 @@ let package = Package(
         // Store only (AltCLIPStore): SQLite through GRDB (Debian's libsqlite3), SHA-256 for content hashes.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
+        // Store at scale: PostgreSQL + pgvector.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
     ],
     targets: [
         // C libraries from Debian's -dev packages (see Makefile `deps`).
@@ -64,13 +68,17 @@ let package = Package(
             name: "AltCLIP",
             dependencies: ["AltCLIPSupport", "AltCLIPTensor", "AltCLIPWeights", "AltCLIPTokenizer", "AltCLIPImage", "AltCLIPHub"]),
         // Vector stores behind one protocol (`EmbeddingStore`): SQLite through GRDB, the embedded default,
-        // with exact top-k on the tensor core. Kept out of the model library's dependency graph.
+        // with exact top-k on the tensor core; PostgreSQL + pgvector (HNSW) through postgres-nio at scale.
+        // Kept out of the model library's dependency graph.
         .target(
             name: "AltCLIPStore",
             dependencies: [
                 "AltCLIPTensor",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
         // `altclip serve`: OpenAI-, TEI- and CLIP-shaped HTTP routes on Hummingbird 2, the dynamic batcher,
         // limits, API keys, Prometheus metrics. Kept out of the model library's dependency graph.
@@ -104,7 +112,10 @@ let package = Package(
         .testTarget(
             name: "AltCLIPServerTests",
             dependencies: ["AltCLIPServer", "AltCLIP", .product(name: "HummingbirdTesting", package: "hummingbird")]),
-        .testTarget(name: "AltCLIPStoreTests", dependencies: ["AltCLIPStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "AltCLIPStoreTests",
+            dependencies: ["AltCLIPStore", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AltCLIPCommandTests", dependencies: ["AltCLIPCommand", "AltCLIPWeights", "AltCLIPStore"]),
     ],
     swiftLanguageModes: [.v5]

@@ -9,7 +9,7 @@ import Foundation
 struct IndexCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
-        abstract: "Index image files and folders into a search store (SQLite), embedding only what is new or changed.",
+        abstract: "Index image files and folders into a search store (SQLite or PostgreSQL), embedding only what is new or changed.",
         discussion: """
         Folders are walked for images. A file already in the store with the same size and modification time \
         is skipped; a changed one is hashed, and if its content is already in the store (a moved or copied \
@@ -22,6 +22,7 @@ struct IndexCommand: AsyncParsableCommand {
         Examples:
           altclip index ~/Pictures --db photos.sqlite --model BAAI/AltCLIP
           altclip index ~/Pictures --db photos.sqlite --model BAAI/AltCLIP --prune --json
+          altclip index /data/photos --db postgresql://altclip@db.internal/photos --model BAAI/AltCLIP
           altclip search --db photos.sqlite "红色的汽车"
         """)
 
@@ -29,7 +30,7 @@ struct IndexCommand: AsyncParsableCommand {
     @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var batchOptions: BatchOptions
     @OptionGroup var output: OutputOptions
-    @Option(help: ArgumentHelp("The store: an SQLite file (created if missing).", valueName: "file")) var db: String
+    @OptionGroup var storeOptions: StoreOptions
     @Flag(help: "Remove the rows of files that no longer exist.") var prune = false
     @Option(help: ArgumentHelp("How new stores keep vectors: float32 (exact) or float16 (half the size).", valueName: "float32|float16"))
     var vectors: String = "float32"
@@ -40,11 +41,11 @@ struct IndexCommand: AsyncParsableCommand {
         if imageOptions.isEmpty && !prune { throw ValidationError("give image files or folders (or --files-from), or --prune") }
         if VectorEncoding(rawValue: vectors) == nil { throw ValidationError("--vectors must be float32 or float16") }
         if !(1...100_000).contains(commitEvery) { throw ValidationError("--commit-every must be between 1 and 100000") }
-        try StoreLocation.validate(db)
     }
 
     func run() async throws {
-        let store = try StoreLocation.open(db, encoding: VectorEncoding(rawValue: vectors) ?? .float32)
+        let store = try await storeOptions.open(encoding: VectorEncoding(rawValue: vectors) ?? .float32)
+        let db = storeOptions.db
         let files = imageOptions.isEmpty ? [] : try imageOptions.files()
         let folder = try modelOptions.resolveModel()
         var identity = try StoreLocation.identity(folder: folder, dtype: precisionOptions.dtype)
@@ -195,16 +196,38 @@ struct IndexReport: Encodable {
     var store = StoreStats(images: 0, embedded: 0, failed: 0)
 }
 
-/// Opening the store `--db` names (an SQLite file; PostgreSQL URLs come with the pgvector store).
-enum StoreLocation {
-    static func validate(_ db: String) throws {
-        if db.hasPrefix("postgres://") || db.hasPrefix("postgresql://") {
-            throw ValidationError("PostgreSQL stores are not available in this version yet; give an SQLite file (e.g. photos.sqlite)")
+/// `--db` and the PostgreSQL store's options, shared by `index` and `search`.
+struct StoreOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("""
+        The store: an SQLite file (created if missing), or postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE \
+        (PostgreSQL with pgvector; ?sslmode=disable|prefer|require).
+        """, valueName: "file|url"))
+    var db: String
+    @Option(help: ArgumentHelp("PostgreSQL: HNSW graph degree m, for a new store.", valueName: "n")) var hnswM: Int = 16
+    @Option(help: ArgumentHelp("PostgreSQL: HNSW ef_construction, for a new store.", valueName: "n")) var hnswEfConstruction: Int = 64
+    @Option(help: ArgumentHelp("PostgreSQL: HNSW ef_search (raised to --top when smaller).", valueName: "n")) var hnswEfSearch: Int = 40
+    @Flag(help: "PostgreSQL: exact search (scan every vector) instead of the HNSW index.") var exact = false
+
+    var isPostgres: Bool { db.hasPrefix("postgres://") || db.hasPrefix("postgresql://") }
+
+    func validate() throws {
+        if db.isEmpty { throw ValidationError("--db must name a store file or a postgresql:// URL") }
+        if !(2...100).contains(hnswM) { throw ValidationError("--hnsw-m must be between 2 and 100") }
+        if !(4...1000).contains(hnswEfConstruction) || hnswEfConstruction < 2 * hnswM {
+            throw ValidationError("--hnsw-ef-construction must be between 4 and 1000 and at least twice --hnsw-m")
         }
-        if db.isEmpty { throw ValidationError("--db must name a store file") }
+        if !(1...1000).contains(hnswEfSearch) { throw ValidationError("--hnsw-ef-search must be between 1 and 1000") }
     }
 
-    static func open(_ db: String, encoding: VectorEncoding = .float32) throws -> SQLiteStore {
+    /// Opens the store (an SQLite file's folder must exist; a missing file is created).
+    func open(encoding: VectorEncoding = .float32, mustExist: Bool = false) async throws -> any EmbeddingStore {
+        if isPostgres {
+            return try await PostgresStore(url: db, hnsw: .init(m: hnswM, efConstruction: hnswEfConstruction, efSearch: hnswEfSearch),
+                                           exact: exact)
+        }
+        if mustExist, !FileManager.default.fileExists(atPath: db) {
+            throw CLIError.unreadableFile(db, "no such store: make it with `altclip index PATH... --db \(db)`")
+        }
         var parent = (db as NSString).deletingLastPathComponent
         if parent.isEmpty { parent = "." }
         var isDirectory: ObjCBool = false
@@ -213,7 +236,10 @@ enum StoreLocation {
         }
         return try SQLiteStore(path: db, encoding: encoding)
     }
+}
 
+/// The identity of a model folder.
+enum StoreLocation {
     /// The identity of the model in `folder` (its `projection_dim` read from config.json).
     static func identity(folder: URL, dtype: String) throws -> ModelIdentity {
         let configURL = folder.appendingPathComponent("config.json")

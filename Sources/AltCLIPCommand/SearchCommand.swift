@@ -20,7 +20,7 @@ struct SearchCommand: AsyncParsableCommand {
           altclip search --db photos.sqlite --image query.jpg --threshold 0.3
         """)
 
-    @Option(help: ArgumentHelp("The store made by `altclip index`.", valueName: "file")) var db: String
+    @OptionGroup var storeOptions: StoreOptions
     @Option(name: .customLong("model"), help: ArgumentHelp("The model (default: ALTCLIP_MODEL, else the one the store was indexed with).",
                                                            valueName: "dir|org/name"))
     var model: String?
@@ -39,14 +39,11 @@ struct SearchCommand: AsyncParsableCommand {
         if let threads, !(1...ModelOptions.maxThreads).contains(threads) {
             throw ValidationError("--threads must be between 1 and \(ModelOptions.maxThreads)")
         }
-        try StoreLocation.validate(db)
     }
 
     func run() async throws {
-        guard FileManager.default.fileExists(atPath: db) else {
-            throw CLIError.unreadableFile(db, "no such store: make it with `altclip index PATH... --db \(db)`")
-        }
-        let store = try StoreLocation.open(db)
+        let db = storeOptions.db
+        let store = try await storeOptions.open(mustExist: true)
         guard let stored = try await store.identity() else { throw StoreError.empty(store: db) }
         guard let chosen = model ?? ModelOptions.environmentModel ?? stored.source else {
             throw ValidationError("the store does not say where its model is: give --model")

@@ -127,4 +127,28 @@ struct IndexSearchTests {
         let notAStore = try CLI.run(["search", "--db", photos.appendingPathComponent("red_circle.png").path, "a"])
         #expect(notAStore.status == 1 && notAStore.stderr.contains("is not an SQLite database"), "\(notAStore.stderr)")
     }
+
+    /// The same commands on PostgreSQL + pgvector (HNSW): the same first hits and cosines as SQLite.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["ALTCLIP_TEST_POSTGRES_URL"] != nil,
+                   "no PostgreSQL: make test starts one (Scripts/with-test-postgres.sh)"))
+    func indexAndSearchInPostgreSQL() throws {
+        let url = ProcessInfo.processInfo.environment["ALTCLIP_TEST_POSTGRES_URL"]! + "?sslmode=disable"
+        let (root, photos, db) = try Self.collection()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // --prune first: rows another run left in this server's database go.
+        let (result, report) = try Self.index(["--db", url, "--prune", photos.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(report["added"] as? Int == 8 && (report["store"] as? [String: Int])?["embedded"] == 8, "\(report)")
+        _ = try Self.index(["--db", db, photos.path])
+        for query in ["a red circle", "紫色的三角形", "un carré jaune"] {
+            let pg = try #require(try Self.search(["--db", url, "--top", "3", query]).first?["hits"] as? [[String: Any]])
+            let lite = try #require(try Self.search(["--db", db, "--top", "3", query]).first?["hits"] as? [[String: Any]])
+            #expect(pg.map { $0["path"] as? String } == lite.map { $0["path"] as? String }, "\(query)")
+            for (a, b) in zip(pg, lite) { #expect(abs((a["score"] as? Double ?? 0) - (b["score"] as? Double ?? 1)) < 1e-5) }
+        }
+        let exact = try Self.search(["--db", url, "--exact", "--top", "1", "a red circle"])
+        #expect(((exact.first?["hits"] as? [[String: Any]])?.first?["path"] as? String)?.hasSuffix("red_circle.png") == true)
+        let (again, rerun) = try Self.index(["--db", url, photos.path])
+        #expect(again.status == 0 && rerun["unchanged"] as? Int == 8)
+    }
 }
