@@ -85,7 +85,7 @@ let package = Package(
         .target(
             name: "AltCLIPServer",
             dependencies: [
-                "AltCLIP", "AltCLIPImage", "AltCLIPTokenizer", "AltCLIPTensor", "AltCLIPSupport",
+                "AltCLIP", "AltCLIPImage", "AltCLIPTokenizer", "AltCLIPTensor", "AltCLIPSupport", "AltCLIPStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "AltCLIPTests", dependencies: ["AltCLIP", "AltCLIPTensor", "AltCLIPWeights", "AltCLIPTokenizer", "AltCLIPImage", "AltCLIPSupport"]),
         .testTarget(
             name: "AltCLIPServerTests",
-            dependencies: ["AltCLIPServer", "AltCLIP", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+            dependencies: ["AltCLIPServer", "AltCLIP", "AltCLIPStore", "AltCLIPImage", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(
             name: "AltCLIPStoreTests",
             dependencies: ["AltCLIPStore", .product(name: "GRDB", package: "GRDB.swift"),

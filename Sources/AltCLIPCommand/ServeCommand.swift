@@ -1,5 +1,6 @@
 import AltCLIP
 import AltCLIPServer
+import AltCLIPStore
 import ArgumentParser
 import Foundation
 
@@ -11,13 +12,15 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
         Routes: POST /v1/embeddings (OpenAI; texts, and images as {"image": "<data URI>"}), POST /embed, \
         /tokenize, /decode, GET /info, /health, /metrics (text-embeddings-inference), POST /v1/classify, \
-        /v1/similarity, GET /openapi.json. Concurrent requests are batched: texts up to --max-batch-tokens \
+        /v1/similarity, GET /openapi.json; with --db (a store made by `altclip index`) also GET/POST /v1/search, \
+        GET /v1/images/{id}/thumbnail and a search page at /. Concurrent requests are batched: texts up to --max-batch-tokens \
         padded tokens, images up to --max-batch-images, waiting at most --max-queue-delay-ms. SIGINT or \
         SIGTERM stops accepting connections, lets in-flight requests finish, then exits.
 
         Examples:
           altclip serve --model BAAI/AltCLIP --port 8080
           altclip serve --model Models/altclip-demo --dtype bf16 --api-key-file keys.txt
+          altclip serve --model BAAI/AltCLIP --db photos.sqlite     # then open http://127.0.0.1:8080/
           curl -s localhost:8080/v1/embeddings -H 'Content-Type: application/json' \\
             -d '{"input": ["a red circle", "红色的圆形"]}'
         """)
@@ -36,6 +39,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes; larger gets 413.") var payloadLimit = 32 << 20
     @Option(help: "Texts or images per request.") var maxInputsPerRequest = 256
     @Option(help: "Name of the model in responses (default: the --model value).") var servedModelName: String?
+    @Option(help: ArgumentHelp("A search store made by `altclip index` (SQLite file or postgresql:// URL): enables search and the page at /.",
+                               valueName: "file|url"))
+    var db: String?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -62,6 +68,22 @@ struct ServeCommand: AsyncParsableCommand {
         if let apiKeyFile { options.apiKeys = try ServerOptions.apiKeys(fromFile: apiKeyFile) }
         // Resolve (and download) before listening: a missing model fails now, not behind a 503.
         let folder = try modelOptions.resolveModel()
+        if let db {
+            // The store must hold this model's vectors at this precision.
+            let store: any EmbeddingStore
+            if db.hasPrefix("postgres://") || db.hasPrefix("postgresql://") {
+                store = try await PostgresStore(url: db)
+            } else {
+                guard FileManager.default.fileExists(atPath: db) else {
+                    throw CLIError.unreadableFile(db, "no such store: make it with `altclip index PATH... --db \(db)`")
+                }
+                store = try SQLiteStore(path: db)
+            }
+            guard let stored = try await store.identity() else { throw StoreError.empty(store: db) }
+            let identity = try StoreLocation.identity(folder: folder, dtype: precisionOptions.dtype)
+            guard identity == stored else { throw StoreError.modelMismatch(store: db, stored: stored, requested: identity) }
+            options.store = store
+        }
         let precision = precisionOptions.precision, dtype = precisionOptions.dtype, name = options.modelName
         let json = output.json
         let server = AltCLIPServer(options: options, load: {

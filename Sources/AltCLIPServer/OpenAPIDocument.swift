@@ -19,6 +19,14 @@ enum OpenAPIDocument {
           "properties": {"message": {"type": "string"}, "type": {"type": "string"},
                          "param": {"type": ["string", "null"]}, "code": {"type": "null"}}}}
       },
+      "SearchResponse": {
+        "type": "object", "required": ["model", "query", "results"],
+        "properties": {"model": {"type": "string"}, "query": {"type": "object"},
+          "results": {"type": "array", "items": {"type": "object", "required": ["id", "path", "name", "score", "thumbnail"],
+            "properties": {"id": {"type": "string"}, "path": {"type": "string"}, "name": {"type": "string"},
+              "score": {"type": "number"}, "width": {"type": "integer"}, "height": {"type": "integer"},
+              "thumbnail": {"type": "string"}}}}}
+      },
       "TEIError": {
         "type": "object", "required": ["error", "error_type"],
         "properties": {"error": {"type": "string"},
@@ -179,6 +187,30 @@ enum OpenAPIDocument {
         "401": {"$ref": "#/components/responses/TEIError"}, "413": {"$ref": "#/components/responses/TEIError"},
         "422": {"$ref": "#/components/responses/TEIError"}, "429": {"$ref": "#/components/responses/TEIError"},
         "503": {"$ref": "#/components/responses/TEIError"}}}},
+    "/v1/search": {
+      "get": {"summary": "Search the indexed images (--db) by text, in any language",
+        "parameters": [{"name": "q", "in": "query", "required": true, "schema": {"type": "string"}},
+                       {"name": "k", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+                       {"name": "threshold", "in": "query", "schema": {"type": "number"}}],
+        "responses": {"200": {"description": "best first", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchResponse"}}}},
+          "401": {"$ref": "#/components/responses/TEIError"}, "404": {"$ref": "#/components/responses/TEIError"},
+          "422": {"$ref": "#/components/responses/TEIError"}, "429": {"$ref": "#/components/responses/TEIError"},
+          "503": {"$ref": "#/components/responses/TEIError"}}},
+      "post": {"summary": "Search the indexed images by text, by an image, or like an indexed image",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+          "properties": {"text": {"type": "string"}, "image": {"type": "string", "description": "data URI or base64"},
+            "like": {"type": "string", "description": "id of an indexed image"},
+            "k": {"type": "integer", "minimum": 1, "maximum": 1000}, "threshold": {"type": "number"}}}}}},
+        "responses": {"200": {"description": "best first", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchResponse"}}}},
+          "401": {"$ref": "#/components/responses/TEIError"}, "404": {"$ref": "#/components/responses/TEIError"},
+          "413": {"$ref": "#/components/responses/TEIError"}, "422": {"$ref": "#/components/responses/TEIError"},
+          "429": {"$ref": "#/components/responses/TEIError"}, "503": {"$ref": "#/components/responses/TEIError"}}}},
+    "/v1/images/{id}/thumbnail": {"get": {"summary": "An indexed image, at most 256 pixels a side (only indexed files, by id)",
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "responses": {"200": {"description": "BMP image", "content": {"image/bmp": {"schema": {"type": "string", "format": "binary"}}}},
+        "401": {"$ref": "#/components/responses/TEIError"}, "404": {"$ref": "#/components/responses/TEIError"}}}},
+    "/": {"get": {"summary": "The search page (HTML)", "security": [],
+      "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}}}},
     "/openapi.json": {"get": {"summary": "This document", "security": [],
       "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}}}
   }

@@ -9,7 +9,7 @@ struct Routes {
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: APIKeyMiddleware(keys: core.options.apiKeys, open: ["/health", "/openapi.json"]))
+        router.add(middleware: APIKeyMiddleware(keys: core.options.apiKeys, open: ["/health", "/openapi.json", "/"]))
 
         // OpenAI
         for path in ["/v1/embeddings", "/embeddings"] {
@@ -27,6 +27,13 @@ struct Routes {
         router.post("/v1/classify", use: handler("/v1/classify", .tei, inference: true, classify))
         router.post("/v1/similarity", use: handler("/v1/similarity", .tei, inference: true, similarity))
         router.get("/openapi.json", use: handler("/openapi.json", .tei, openAPI))
+        // Search (with --db)
+        router.get("/v1/search", use: handler("/v1/search", .tei, inference: true, searchGet))
+        router.post("/v1/search", use: handler("/v1/search", .tei, inference: true, searchPost))
+        router.get("/v1/images/:id/thumbnail", use: handler("/v1/images/{id}/thumbnail", .tei) { data, request in
+            try await self.thumbnail(data, request, id: request.uri.path.split(separator: "/").dropFirst(2).first.map(String.init) ?? "")
+        })
+        router.get("/", use: handler("/", .tei, searchPage))
         return router
     }
 

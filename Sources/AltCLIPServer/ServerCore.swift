@@ -1,4 +1,5 @@
 import AltCLIPImage
+import AltCLIPStore
 import Foundation
 
 /// The state every route shares: the model (once loaded), its batcher, limits, metrics, the label cache.
@@ -17,6 +18,8 @@ final class ServerCore: @unchecked Sendable {
     /// Inference requests admitted whose inputs are not queued yet (see `DynamicBatcher.moreExpected`).
     private var arriving = 0
     private var labelCache: [String: [[Float]]] = [:]
+    private var indexedByID: [String: ImageRecord] = [:]
+    private var indexedLoaded = ContinuousClock.now - .seconds(3600)
     private var labelCacheOrder: [String] = []
 
     init(options: ServerOptions) {
@@ -194,6 +197,32 @@ final class ServerCore: @unchecked Sendable {
             }
         }
         return rows
+    }
+
+    // MARK: search
+
+    /// The store, or 404 when the server was started without `--db`.
+    func searchStore() throws(APIError) -> any EmbeddingStore {
+        guard let store = options.store else {
+            throw APIError(.notFound, "this server has no search store (start it with --db)")
+        }
+        return store
+    }
+
+    /// The indexed record with this id (see `Fingerprint.pathID`); the id table is reloaded when an id
+    /// is not found, at most once a second.
+    func indexedRecord(id: String) async throws -> ImageRecord? {
+        let store = try searchStore()
+        if let record = lock.withLock({ indexedByID[id] }) { return record }
+        let stale = lock.withLock { ContinuousClock.now - indexedLoaded > .seconds(1) }
+        guard stale else { return nil }
+        var table: [String: ImageRecord] = [:]
+        for record in try await store.records() { table[Fingerprint.pathID(record.path)] = record }
+        lock.withLock {
+            indexedByID = table
+            indexedLoaded = ContinuousClock.now
+        }
+        return table[id]
     }
 
     /// An image error in words for a client: the decoder's reason, never a server path.

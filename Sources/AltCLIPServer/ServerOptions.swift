@@ -1,8 +1,11 @@
+import AltCLIPStore
 import AltCLIPImage
 import Foundation
 
 /// What `altclip serve` is told: where to listen, how to batch, and the limits that protect it.
 public struct ServerOptions: Sendable {
+    /// The search store (`--db`): enables `/v1/search`, thumbnails and the search page at `/`.
+    public var store: (any EmbeddingStore)?
     /// Address to bind (loopback unless told otherwise).
     public var host = "127.0.0.1"
     /// TCP port (0 picks a free one).

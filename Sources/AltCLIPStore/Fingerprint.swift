@@ -40,6 +40,12 @@ public enum Fingerprint {
                              dtype: dtype, dimension: dimension)
     }
 
+    /// An opaque id for an indexed path (the first 32 hex digits of its SHA-256): how the server names an
+    /// image to clients without taking paths from them.
+    public static func pathID(_ path: String) -> String {
+        String(hex(SHA256.hash(data: Data(path.utf8))).prefix(32))
+    }
+
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
         digest.map { String(format: "%02x", $0) }.joined()
     }

@@ -21,8 +21,22 @@ struct OpenAPIChecker {
         return (media as? [String: Any])?["schema"] as? [String: Any]
     }
 
+    /// The documented media types of a response.
+    func documentedContent(_ method: String, _ path: String, _ status: Int) -> [String: Any]? {
+        let paths = document["paths"] as? [String: Any]
+        guard let operation = (paths?[path] as? [String: Any])?[method.lowercased()] as? [String: Any],
+              var response = (operation["responses"] as? [String: Any])?[String(status)] as? [String: Any] else { return nil }
+        if let ref = response["$ref"] as? String { response = resolve(ref) }
+        return response["content"] as? [String: Any]
+    }
+
     /// Problems of `value` against the schema for the response (empty when it conforms).
     func problems(_ method: String, _ path: String, _ status: Int, body: Data, contentType: String?) -> [String] {
+        // A documented non-JSON body (an image, the HTML page): its media type must be the documented one.
+        if let type = contentType?.split(separator: ";").first.map(String.init), !type.hasSuffix("json"), type != "text/plain",
+           let content = documentedContent(method, path, status) {
+            return content.keys.contains(type) ? [] : ["\(method) \(path) \(status): \(type) is not documented (\(content.keys.sorted()))"]
+        }
         guard let schema = responseSchema(method, path, status) else { return ["\(method) \(path): status \(status) is not documented"] }
         if schema.isEmpty { return [] }
         if contentType?.hasPrefix("text/plain") == true { return [] }

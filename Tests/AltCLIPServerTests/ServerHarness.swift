@@ -91,7 +91,10 @@ enum Harness {
 
     static func request(_ server: Server, _ method: String, _ path: String, body: Data? = nil,
                         headers: [String: String] = [:]) async throws -> Reply {
-        var request = URLRequest(url: server.base.appendingPathComponent(path))
+        // The path may carry a query string (kept as given, not escaped into the path).
+        var base = server.base.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        var request = URLRequest(url: URL(string: base + path) ?? server.base.appendingPathComponent(path))
         request.httpMethod = method
         request.httpBody = body
         request.timeoutInterval = 60
