@@ -1,3 +1,4 @@
+import AltCLIP
 import AltCLIPWeights
 import ArgumentParser
 import Foundation
@@ -31,11 +32,6 @@ struct ConvertCommand: ParsableCommand {
         }
     }
 
-    /// Files of a model folder this command writes or that describe weights; in an existing output
-    /// folder they are replaced together, so no stale config or shard is left beside the new weights.
-    static let modelFiles = ["config.json", "tokenizer.json", "sentencepiece.bpe.model", "tokenizer_config.json",
-                             "special_tokens_map.json", "preprocessor_config.json", "processor_config.json"]
-
     func run() throws {
         // Check the destination before reading anything (a wrong --out fails in the first second).
         let singleFile = out.hasSuffix(".safetensors")
@@ -55,55 +51,13 @@ struct ConvertCommand: ParsableCommand {
             // The writer goes through a temporary file and renames it: never a half-written output.
             _ = try CheckpointConverter.convert(store: store, to: destination, dtype: converted)
         } else {
-            try Self.writeFolder(destination) { staging in
-                for name in Self.modelFiles {
-                    let source = folder.appendingPathComponent(name)
-                    guard FileManager.default.fileExists(atPath: source.path) else { continue }
-                    try FileManager.default.copyItem(at: source.resolvingSymlinksInPath(), to: staging.appendingPathComponent(name))
-                }
-                _ = try CheckpointConverter.convert(store: store, to: staging.appendingPathComponent("model.safetensors"), dtype: converted)
-            }
+            try ModelFolderWriter.write(from: folder, to: destination, storage: converted)
         }
         if output.json {
             try Output.json(ConvertSummary(out: singleFile ? out : (out as NSString).appendingPathComponent("model.safetensors"),
                                            storage: storage.rawValue, tensors: store.keys.count))
         } else {
             Output.line("wrote \(store.keys.count) tensors (\(storage.rawValue)) to \(singleFile ? out : (out as NSString).appendingPathComponent("model.safetensors"))")
-        }
-    }
-
-    /// Builds a folder aside (a hidden sibling of `destination`) with `fill`, then moves it into place:
-    /// on any failure nothing of the new output is left and an existing folder is untouched. An existing
-    /// folder's model files are replaced as a whole; its other files (a README) are kept.
-    static func writeFolder(_ destination: URL, fill: (URL) throws -> Void) throws {
-        let manager = FileManager.default
-        let parent = destination.deletingLastPathComponent()
-        let staging = parent.appendingPathComponent(".\(destination.lastPathComponent).partial-\(UUID().uuidString)")
-        try manager.createDirectory(at: staging, withIntermediateDirectories: false)
-        do {
-            try fill(staging)
-            if manager.fileExists(atPath: destination.path) {
-                let kept = try manager.contentsOfDirectory(atPath: destination.path).filter { name in
-                    !modelFiles.contains(name) && !name.hasSuffix(".safetensors") && !name.hasSuffix(".bin")
-                        && name != "model.safetensors.index.json" && name != "pytorch_model.bin.index.json"
-                        && !manager.fileExists(atPath: staging.appendingPathComponent(name).path)
-                }
-                for name in kept {
-                    try manager.copyItem(at: destination.appendingPathComponent(name), to: staging.appendingPathComponent(name))
-                }
-                let old = parent.appendingPathComponent(".\(destination.lastPathComponent).old-\(UUID().uuidString)")
-                try manager.moveItem(at: destination, to: old)
-                do { try manager.moveItem(at: staging, to: destination) } catch {
-                    try? manager.moveItem(at: old, to: destination)
-                    throw error
-                }
-                try? manager.removeItem(at: old)
-            } else {
-                try manager.moveItem(at: staging, to: destination)
-            }
-        } catch {
-            try? manager.removeItem(at: staging)
-            throw error
         }
     }
 }

@@ -251,6 +251,7 @@ public final class PostgresStore: EmbeddingStore, @unchecked Sendable {
         return nil
     }
 
+    @discardableResult
     private func transaction<T: Sendable>(_ body: @escaping (PostgresConnection) async throws -> T) async throws -> T {
         do {
             return try await client.withTransaction(logger: logger) { connection in try await body(connection) }

@@ -60,12 +60,15 @@ public enum ThreadBudget {
     public static let minimumParallelWork = 200_000
 }
 
-/// Hands out 0, 1, 2, … to the threads of one loop.
-private final class IndexCounter: @unchecked Sendable {
+/// Hands out 0, 1, 2, … to the threads of one loop (also the tensor core's OpenMP loops).
+public final class IndexCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var next = 0
 
-    func take(below limit: Int) -> Int? {
+    public init() {}
+
+    /// The next index, or nil once `limit` is reached.
+    public func take(below limit: Int) -> Int? {
         lock.lock()
         defer { lock.unlock() }
         guard next < limit else { return nil }

@@ -37,7 +37,7 @@ public enum Threading {
             if start < end { body(start..<end) }
         }
         if runsOnOpenMP {
-            let next = ChunkCounter()
+            let next = IndexCounter()
             let ran = OpenMPRuntime.parallel(threads: min(threads, chunks)) { _, _ in
                 while let chunk = next.take(below: chunks) { run(chunk) }
             }
@@ -62,18 +62,4 @@ public enum Threading {
 
     /// Below about this many scalar operations a loop runs on the calling thread.
     static let minimumParallelWork = 1 << 18
-}
-
-/// Hands out chunk indices 0, 1, 2, … to the threads of one parallel loop.
-private final class ChunkCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 0
-
-    func take(below limit: Int) -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard next < limit else { return nil }
-        next += 1
-        return next - 1
-    }
 }

@@ -34,6 +34,8 @@ public final class AltCLIPPipeline: Sendable {
     public let imageBatchSize: Int
     /// How image files are decoded (EXIF orientation ignored by default, as transformers with `Image.open`).
     public let decodeOptions: DecodeOptions
+    /// The folder the model was loaded from (nil when built from parts).
+    public let directory: URL?
 
     /// Loads the model, tokenizer and image processor of a folder. `precision: .int8` trades exactness
     /// for speed and memory (see `ComputePrecision`).
@@ -41,11 +43,13 @@ public final class AltCLIPPipeline: Sendable {
                             imageBatchSize: Int = 8, decodeOptions: DecodeOptions = .processor) throws {
         try self.init(model: AltCLIPModel(directory: directory, precision: precision),
                       processor: AltCLIPProcessor(directory: directory),
-                      textBatchSize: textBatchSize, imageBatchSize: imageBatchSize, decodeOptions: decodeOptions)
+                      textBatchSize: textBatchSize, imageBatchSize: imageBatchSize, decodeOptions: decodeOptions,
+                      directory: directory)
     }
 
     public init(model: AltCLIPModel, processor: AltCLIPProcessor, textBatchSize: Int = 32, imageBatchSize: Int = 8,
-                decodeOptions: DecodeOptions = .processor) {
+                decodeOptions: DecodeOptions = .processor, directory: URL? = nil) {
+        self.directory = directory
         self.model = model
         self.processor = processor
         self.textBatchSize = max(textBatchSize, 1)
