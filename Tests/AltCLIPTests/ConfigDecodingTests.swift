@@ -143,6 +143,10 @@ struct ConfigDecodingTests {
         let decoded = try JSONDecoder().decode(AltCLIPConfig.self, from: data)
         #expect(decoded.textConfig.padTokenId == nil)
         #expect(decoded.textConfig.eosTokenId == 2)
+        // The list is kept and written back as a list.
+        #expect(decoded.textConfig.eosTokenIds == [2, 5])
+        let encoded = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(decoded.textConfig)) as? [String: Any]
+        #expect(encoded?["eos_token_id"] as? [Int] == [2, 5])
         #expect(throws: AltCLIPConfigError.missingPadToken) { try AltCLIPConfig(jsonData: data) }
     }
 

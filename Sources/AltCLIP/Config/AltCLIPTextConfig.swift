@@ -39,6 +39,8 @@ public struct AltCLIPTextConfig: Codable, Equatable, Sendable {
     public var bosTokenId: Int?
     /// End-of-sequence token (`eos_token_id`); when the file holds a list, its first entry.
     public var eosTokenId: Int?
+    /// Every end-of-sequence token when the file holds a list (kept, and written back as a list).
+    public var eosTokenIds: [Int]?
     /// Dropout after dense layers (`hidden_dropout_prob`); unused at inference.
     public var hiddenDropoutProb: Double
     /// Dropout on attention probabilities (`attention_probs_dropout_prob`); unused at inference.
@@ -156,6 +158,7 @@ public struct AltCLIPTextConfig: Codable, Equatable, Sendable {
         padTokenId = try c.tokenID(.padTokenId, default: d.padTokenId)
         bosTokenId = try c.tokenID(.bosTokenId, default: d.bosTokenId)
         eosTokenId = try c.tokenID(.eosTokenId, default: d.eosTokenId)
+        eosTokenIds = c.contains(.eosTokenId) ? try? c.decode([Int].self, forKey: .eosTokenId) : nil
         hiddenDropoutProb = try c.value(.hiddenDropoutProb, default: d.hiddenDropoutProb)
         attentionProbsDropoutProb = try c.value(.attentionProbsDropoutProb, default: d.attentionProbsDropoutProb)
         typeVocabSize = try c.value(.typeVocabSize, default: d.typeVocabSize)
@@ -183,7 +186,11 @@ public struct AltCLIPTextConfig: Codable, Equatable, Sendable {
         try c.encode(initializerFactor, forKey: .initializerFactor)
         try c.encode(padTokenId, forKey: .padTokenId)
         try c.encode(bosTokenId, forKey: .bosTokenId)
-        try c.encode(eosTokenId, forKey: .eosTokenId)
+        if let eosTokenIds, eosTokenIds.first == eosTokenId {
+            try c.encode(eosTokenIds, forKey: .eosTokenId)
+        } else {
+            try c.encode(eosTokenId, forKey: .eosTokenId)
+        }
         try c.encode(hiddenDropoutProb, forKey: .hiddenDropoutProb)
         try c.encode(attentionProbsDropoutProb, forKey: .attentionProbsDropoutProb)
         try c.encode(typeVocabSize, forKey: .typeVocabSize)
