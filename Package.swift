@@ -114,7 +114,7 @@ let package = Package(
             dependencies: ["AltCLIPServer", "AltCLIP", "AltCLIPStore", "AltCLIPImage", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(
             name: "AltCLIPStoreTests",
-            dependencies: ["AltCLIPStore", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["AltCLIPStore", "AltCLIPTensor", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AltCLIPCommandTests", dependencies: ["AltCLIPCommand", "AltCLIPWeights", "AltCLIPStore"]),
     ],

@@ -161,22 +161,32 @@ public final class PostgresStore: EmbeddingStore, @unchecked Sendable {
     public func write(_ entries: [IndexEntry]) async throws {
         guard !entries.isEmpty else { return }
         guard let dimension = try await identity()?.dimension else { throw StoreError.empty(store: location) }
-        try await transaction { connection in
-            for entry in entries {
-                if let vector = entry.embedding, vector.count != dimension {
-                    throw StoreError.dimensionMismatch(expected: dimension, actual: vector.count)
-                }
-                let r = entry.record
-                let vector = entry.embedding.map(Self.literal)
-                let width = r.width.map(Int32.init), height = r.height.map(Int32.init)
-                try await connection.query("""
-                    INSERT INTO embeddings (path, size, mtime, hash, width, height, indexed_at, embedding, error)
-                    VALUES (\(r.path), \(r.size), \(r.mtime), \(r.hash), \(width), \(height), \(r.indexedAt), \(vector)::vector, \(r.error))
-                    ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, mtime = EXCLUDED.mtime, hash = EXCLUDED.hash,
-                        width = EXCLUDED.width, height = EXCLUDED.height, indexed_at = EXCLUDED.indexed_at,
-                        embedding = EXCLUDED.embedding, error = EXCLUDED.error
-                    """, logger: self.logger)
+        for entry in entries {
+            if let vector = entry.embedding, vector.count != dimension {
+                throw StoreError.dimensionMismatch(expected: dimension, actual: vector.count)
             }
+        }
+        // One statement per batch (arrays unnested server-side), not a round trip per row; a path
+        // written twice in one batch keeps its last entry, as row-by-row writing would.
+        var last: [String: Int] = [:]
+        for (i, entry) in entries.enumerated() { last[entry.record.path] = i }
+        let batch = entries.indices.filter { last[entries[$0].record.path] == $0 }.map { entries[$0] }
+        let paths = batch.map(\.record.path), sizes = batch.map(\.record.size), mtimes = batch.map(\.record.mtime)
+        let hashes = batch.map(\.record.hash), indexedAt = batch.map(\.record.indexedAt)
+        let widths = batch.map { Int32($0.record.width ?? -1) }, heights = batch.map { Int32($0.record.height ?? -1) }
+        let vectors = batch.map { $0.embedding.map(Self.literal) ?? "" }
+        let errors = batch.map { $0.record.error ?? "" }, hasError = batch.map { $0.record.error != nil }
+        try await transaction { connection in
+            try await connection.query("""
+                INSERT INTO embeddings (path, size, mtime, hash, width, height, indexed_at, embedding, error)
+                SELECT p, s, m, h, NULLIF(w, -1), NULLIF(hh, -1), t, NULLIF(v, '')::vector, CASE WHEN he THEN e END
+                FROM unnest(\(paths)::text[], \(sizes)::bigint[], \(mtimes)::float8[], \(hashes)::text[], \(widths)::int[],
+                            \(heights)::int[], \(indexedAt)::float8[], \(vectors)::text[], \(errors)::text[], \(hasError)::bool[])
+                    AS u(p, s, m, h, w, hh, t, v, e, he)
+                ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, mtime = EXCLUDED.mtime, hash = EXCLUDED.hash,
+                    width = EXCLUDED.width, height = EXCLUDED.height, indexed_at = EXCLUDED.indexed_at,
+                    embedding = EXCLUDED.embedding, error = EXCLUDED.error
+                """, logger: self.logger)
         }
     }
 

@@ -120,11 +120,11 @@ public final class SQLiteStore: EmbeddingStore, @unchecked Sendable {
                     throw StoreError.dimensionMismatch(expected: dimension, actual: vector.count)
                 }
                 let r = entry.record
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT OR REPLACE INTO images (path, size, mtime, hash, width, height, indexed_at, embedding, error)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [r.path, r.size, r.mtime, r.hash, r.width, r.height, r.indexedAt,
-                                     entry.embedding.map(encoding.encode), r.error])
+                    """).execute(arguments: [r.path, r.size, r.mtime, r.hash, r.width, r.height, r.indexedAt,
+                                             entry.embedding.map(encoding.encode), r.error])
             }
             try Self.bumpGeneration(db)
         }
@@ -168,18 +168,23 @@ public final class SQLiteStore: EmbeddingStore, @unchecked Sendable {
         let loaded: VectorMatrix = try run { db in
             // Read in one transaction: the generation and the rows agree.
             let generation = try Self.generation(db)
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM images WHERE embedding IS NOT NULL") ?? 0
+            // Decoded straight into the matrix: no second copy of a million vectors.
+            var matrix = Tensor(shape: [count, dimension], repeating: 0)
             var hits: [SearchHit] = []
-            var values: [Float] = []
+            hits.reserveCapacity(count)
             let rows = try Row.fetchCursor(db, sql: "SELECT path, width, height, embedding FROM images WHERE embedding IS NOT NULL ORDER BY path")
-            while let row = try rows.next() {
-                let blob: Data = row["embedding"]
-                guard let vector = encoding.decode(blob, dimension: dimension) else {
-                    throw StoreError.unusable(store: self.location, reason: "the vector of \(row["path"] as String) is damaged (\(blob.count) bytes)")
+            try matrix.withUnsafeMutableBufferPointer { buffer in
+                while let row = try rows.next() {
+                    let blob: Data = row["embedding"]
+                    guard hits.count < count, let target = buffer.baseAddress,
+                          encoding.decode(blob, dimension: dimension, into: target + hits.count * dimension) else {
+                        throw StoreError.unusable(store: self.location, reason: "the vector of \(row["path"] as String) is damaged (\(blob.count) bytes)")
+                    }
+                    hits.append(SearchHit(path: row["path"], score: 0, width: row["width"], height: row["height"]))
                 }
-                values += vector
-                hits.append(SearchHit(path: row["path"], score: 0, width: row["width"], height: row["height"]))
             }
-            return VectorMatrix(generation: generation, dimension: dimension, items: hits, values: values)
+            return VectorMatrix(generation: generation, dimension: dimension, items: hits, matrix: matrix)
         }
         lock.lock()
         cache = loaded
@@ -239,25 +244,62 @@ public final class SQLiteStore: EmbeddingStore, @unchecked Sendable {
 }
 
 /// The embedded vectors as one row-major matrix, searched exactly with one matrix-vector product on
-/// the tensor core (the same BLAS the model uses).
+/// the tensor core (the same BLAS the model uses), then a bounded selection of the best `k`.
 struct VectorMatrix: Sendable {
     let generation: Int
     let dimension: Int
     let items: [SearchHit]
-    let values: [Float]
+    /// `[items.count, dimension]`, built once when the store is (re)loaded, never per query.
+    let matrix: Tensor
+
 
     func top(_ query: [Float], k: Int, threshold: Float?) -> [SearchHit] {
-        guard !items.isEmpty else { return [] }
-        let matrix = Tensor(shape: [items.count, dimension], scalars: values)
+        guard !items.isEmpty, k > 0 else { return [] }
         let scores = Ops.matmul(matrix, Tensor(shape: [dimension, 1], scalars: query)).scalars
-        var order = Array(scores.indices)
-        if let threshold { order.removeAll { !(scores[$0] >= threshold) } }
-        // Partial selection would be O(n); a sort is fast enough for millions and keeps ties stable by path.
-        order.sort { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
-        return order.prefix(k).map { index in
+        return Self.select(scores, k: k, threshold: threshold).map { index in
             var hit = items[index]
             hit.score = scores[index]
             return hit
         }
+    }
+
+    /// The indices of the `k` highest scores at or above `threshold`, best first, ties by index (the rows
+    /// are in path order). O(n log k): a min-heap of the best so far, whose root is the one to beat.
+    static func select(_ scores: [Float], k: Int, threshold: Float?) -> [Int] {
+        // `a` ranks below `b`: lower score, or the same score and a later row.
+        func below(_ a: Int, _ b: Int) -> Bool { scores[a] != scores[b] ? scores[a] < scores[b] : a > b }
+        var heap: [Int] = []
+        heap.reserveCapacity(min(k, scores.count))
+        func siftDown(_ start: Int) {
+            var i = start
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < heap.count && below(heap[l], heap[m]) { m = l }
+                if r < heap.count && below(heap[r], heap[m]) { m = r }
+                if m == i { return }
+                heap.swapAt(i, m)
+                i = m
+            }
+        }
+        for index in scores.indices {
+            let score = scores[index]
+            if let threshold, !(score >= threshold) { continue }
+            if !(score == score) { continue }  // NaN never ranks
+            if heap.count < k {
+                heap.append(index)
+                var i = heap.count - 1
+                while i > 0 {
+                    let parent = (i - 1) / 2
+                    guard below(heap[i], heap[parent]) else { break }
+                    heap.swapAt(i, parent)
+                    i = parent
+                }
+            } else if below(heap[0], index) {
+                heap[0] = index
+                siftDown(0)
+            }
+        }
+        return heap.sorted { below($1, $0) }
     }
 }

@@ -54,15 +54,30 @@ public enum VectorEncoding: String, Sendable, Codable, CaseIterable {
 
     /// Decodes a blob of `dimension` values; nil when its length is wrong (a damaged row).
     public func decode(_ data: Data, dimension: Int) -> [Float]? {
-        guard data.count == dimension * bytesPerValue else { return nil }
-        return data.withUnsafeBytes { raw in
+        var values = [Float](repeating: 0, count: dimension)
+        let ok = values.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress.map { decode(data, dimension: dimension, into: $0) } ?? (data.isEmpty && dimension == 0)
+        }
+        return ok ? values : nil
+    }
+
+    /// Decodes a blob of `dimension` values into `target` (room for `dimension` floats); false when the
+    /// blob's length is wrong (a damaged row), and then nothing is written.
+    public func decode(_ data: Data, dimension: Int, into target: UnsafeMutablePointer<Float>) -> Bool {
+        guard data.count == dimension * bytesPerValue else { return false }
+        data.withUnsafeBytes { raw in
             switch self {
             case .float32:
-                return (0..<dimension).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+                for i in 0..<dimension {
+                    target[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                }
             case .float16:
-                return (0..<dimension).map { Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self)))) }
+                for i in 0..<dimension {
+                    target[i] = Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))))
+                }
             }
         }
+        return true
     }
 }
 

@@ -35,6 +35,26 @@ struct SQLiteStoreTests {
                    embedding: vector)
     }
 
+    /// The bounded selection equals a full sort (best first, ties by row), with thresholds and NaN.
+    @Test func selectionEqualsAFullSort() {
+        var state: UInt64 = 3
+        for n in [0, 1, 5, 10, 11, 300] {
+            // Few distinct values, so ties are common.
+            var scores = (0..<n).map { _ -> Float in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Float(Int(state >> 33) % 7) / 7
+            }
+            if n > 3 { scores[2] = .nan }
+            for k in [1, 3, 10, 400] {
+                for threshold in [nil, Float(0.5)] {
+                    let kept: [Int] = scores.indices.filter { i in !scores[i].isNaN && scores[i] >= (threshold ?? -.infinity) }
+                    let reference = kept.sorted { a, b in scores[a] != scores[b] ? scores[a] > scores[b] : a < b }.prefix(k)
+                    #expect(VectorMatrix.select(scores, k: k, threshold: threshold) == Array(reference), "n \(n) k \(k) threshold \(String(describing: threshold))")
+                }
+            }
+        }
+    }
+
     @Test(arguments: [VectorEncoding.float32, .float16])
     func topKIsExactAgainstBruteForce(encoding: VectorEncoding) async throws {
         let (folder, path) = try Self.temporaryPath()
