@@ -100,7 +100,7 @@ let package = Package(
         // Side-by-side benchmark driver (Scripts/bench.py); no library depends on it.
         .executableTarget(
             name: "AltCLIPBench",
-            dependencies: ["AltCLIP", "AltCLIPTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["AltCLIP", "AltCLIPTensor", "AltCLIPStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "AltCLIPSupportTests", dependencies: ["AltCLIPSupport"]),
         .testTarget(name: "AltCLIPTensorTests", dependencies: ["AltCLIPTensor"]),

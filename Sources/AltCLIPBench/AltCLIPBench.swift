@@ -6,12 +6,21 @@ import Foundation
 import Glibc
 #endif
 
-/// `altclip-bench`: times one tower on synthetic inputs and prints JSON (for Scripts/bench.py, which
-/// runs it side by side with PyTorch). Not part of the library.
+/// `altclip-bench`: times a tower on synthetic inputs (Scripts/bench.py runs it side by side with
+/// PyTorch and ONNX Runtime) or a store on given vectors (Scripts/bench_store.py, beside FAISS and
+/// sqlite-vec), and prints JSON. Not part of the library.
 @main
-struct AltCLIPBench: ParsableCommand {
+struct AltCLIPBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "altclip-bench",
+        abstract: "Benchmark drivers for Scripts/bench*.py (JSON on stdout).",
+        subcommands: [TowerBench.self, StoreBench.self], defaultSubcommand: TowerBench.self)
+}
+
+/// `altclip-bench [tower]`: one tower of a model folder on synthetic inputs.
+struct TowerBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tower",
         abstract: "Time the image or text tower of a model folder on synthetic inputs (JSON on stdout).")
 
     enum Tower: String, ExpressibleByArgument { case image, text }

@@ -42,13 +42,11 @@ public enum VectorEncoding: String, Sendable, Codable, CaseIterable {
     public func encode(_ vector: [Float]) -> Data {
         switch self {
         case .float32:
-            var data = Data(capacity: vector.count * 4)
-            for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-            return data
+            let bits = vector.map { $0.bitPattern.littleEndian }
+            return bits.withUnsafeBytes { Data($0) }
         case .float16:
-            var data = Data(capacity: vector.count * 2)
-            for value in vector { withUnsafeBytes(of: Float16(value).bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-            return data
+            let bits = vector.map { Float16($0).bitPattern.littleEndian }
+            return bits.withUnsafeBytes { Data($0) }
         }
     }
 
