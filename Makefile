@@ -1,6 +1,6 @@
 # The two README commands are `make demo` and `make test`; .ci/run calls `make test`.
 SWIFT ?= swift
-DEBS := libdnnl-dev libopenblas-dev libjpeg62-turbo-dev libpng-dev libwebp-dev libgif-dev libsqlite3-dev chromium pkg-config
+DEBS := libdnnl-dev libopenblas-dev libjpeg62-turbo-dev libpng-dev libwebp-dev libgif-dev libsqlite3-dev libarchive-dev chromium pkg-config
 VENV ?= .venv
 
 .PHONY: deps build test demo fixtures bench venv clean fuzz

@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "AltCLIPTensor", targets: ["AltCLIPTensor"]),
         .library(name: "AltCLIPHub", targets: ["AltCLIPHub"]),
         .library(name: "AltCLIPStore", targets: ["AltCLIPStore"]),
+        .library(name: "AltCLIPDataset", targets: ["AltCLIPDataset"]),
         .executable(name: "altclip", targets: ["AltCLIPCommand"]),
         .executable(name: "altclip-bench", targets: ["AltCLIPBench"]),
     ],
@@ -43,6 +44,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
         .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"])]),
 
@@ -62,6 +64,9 @@ let package = Package(
         .target(name: "AltCLIPTokenizer", dependencies: ["AltCLIPSupport"]),
         // Image decoding and CLIPImageProcessor (Pillow-exact resampling). No tensor core.
         .target(name: "AltCLIPImage", dependencies: ["AltCLIPSupport", "CJPEG", "CPNG", "CWebP", "CGIF"]),
+        // Inputs at scale (WebDataset tar shards through libarchive, brace ranges, shard partitions);
+        // outside the model library's graph.
+        .target(name: "AltCLIPDataset", dependencies: ["AltCLIPSupport", "CArchive"]),
         // Configs, towers, AltCLIPModel, processor, model-folder loading, high-level API (the pipeline, with
         // `AltCLIPPipeline(pretrained:)` resolving hub ids through AltCLIPHub).
         .target(
@@ -95,7 +100,7 @@ let package = Package(
         // The `altclip` command-line tool.
         .executableTarget(
             name: "AltCLIPCommand",
-            dependencies: ["AltCLIP", "AltCLIPSupport", "AltCLIPTokenizer", "AltCLIPWeights", "AltCLIPTensor", "AltCLIPImage", "AltCLIPHub", "AltCLIPServer", "AltCLIPStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["AltCLIP", "AltCLIPSupport", "AltCLIPTokenizer", "AltCLIPWeights", "AltCLIPTensor", "AltCLIPImage", "AltCLIPHub", "AltCLIPServer", "AltCLIPStore", "AltCLIPDataset", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Side-by-side benchmark driver (Scripts/bench.py); no library depends on it.
         .executableTarget(
@@ -116,7 +121,8 @@ let package = Package(
             name: "AltCLIPStoreTests",
             dependencies: ["AltCLIPStore", "AltCLIPTensor", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "AltCLIPCommandTests", dependencies: ["AltCLIPCommand", "AltCLIPWeights", "AltCLIPStore"]),
+        .testTarget(name: "AltCLIPCommandTests", dependencies: ["AltCLIPCommand", "AltCLIPWeights", "AltCLIPStore", "AltCLIPDataset"]),
+        .testTarget(name: "AltCLIPDatasetTests", dependencies: ["AltCLIPDataset", .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -19,6 +19,12 @@ struct EmbedCommand: ParsableCommand {
           altclip embed --model Models/altclip-demo photos/ --out photos.safetensors
           altclip embed --model Models/altclip-demo --text "a red circle" --text "红色的圆形" --out texts.jsonl
           altclip embed --model Models/altclip-demo --texts-file captions.txt --out captions.npy
+          altclip embed --model BAAI/AltCLIP --webdataset 'shards/{00000..00099}.tar' --captions \\
+              --layout clip-retrieval --out embeddings/ --shard-index 3 --shard-count 10
+        With --layout clip-retrieval, --out is a folder that autofaiss and clip-retrieval read
+        (img_emb/img_emb_{I}.npy float16, text_emb/, metadata/metadata_{I}.jsonl, errors/); the shard
+        comes from --shard-index/--shard-count or a Slurm array or Kubernetes Indexed Job's environment;
+        a finished shard gets _SUCCESS/shard_{I}.json and a rerun skips it.
         """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -29,6 +35,7 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Output file (.jsonl, .safetensors or .npy).", valueName: "file")) var out: String?
     @Flag(help: "Keep the raw projected features (get_text_features / get_image_features).") var noNormalize = false
     @OptionGroup var imageOptions: ImageInputOptions
+    @OptionGroup(title: "Sharded runs (job arrays)") var shardOptions: ShardOptions
 
     enum Format: String { case jsonl, safetensors, npy }
 
@@ -38,6 +45,21 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if shardOptions.isSharded {
+            guard out != nil else { throw ValidationError("--layout clip-retrieval needs --out FOLDER") }
+            guard textOptions.isEmpty else {
+                throw ValidationError("--layout clip-retrieval embeds images (and their captions with --captions), not --text inputs")
+            }
+            guard imageOptions.isEmpty != shardOptions.webdataset.isEmpty else {
+                throw ValidationError("give either image files/folders (or --files-from) or --webdataset shards")
+            }
+            if let count = shardOptions.shardCount, count < 1 { throw ValidationError("--shard-count must be at least 1") }
+            return
+        }
+        if !shardOptions.webdataset.isEmpty || shardOptions.shardIndex != nil || shardOptions.shardCount != nil
+            || shardOptions.captions || shardOptions.redo {
+            throw ValidationError("--webdataset, --shard-index, --shard-count, --captions and --redo go with --layout clip-retrieval")
+        }
         if imageOptions.isEmpty && textOptions.isEmpty {
             throw ValidationError("give texts (--text, --texts-json, --texts-file) and/or image files or folders (or --files-from)")
         }
@@ -51,6 +73,11 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func run() throws {
+        if shardOptions.isSharded, let out {
+            return try ShardedEmbed(options: shardOptions, out: out, images: imageOptions, model: modelOptions,
+                                    precision: precisionOptions, batch: batchOptions, json: output.json,
+                                    normalize: !noNormalize).run()
+        }
         if let out {
             try OutputPath.check(out, flag: "--out")
             if format == .npy { try OutputPath.check(out + ".names.json", flag: "--out") }
