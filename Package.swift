@@ -121,7 +121,9 @@ let package = Package(
             name: "AltCLIPStoreTests",
             dependencies: ["AltCLIPStore", "AltCLIPTensor", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "AltCLIPCommandTests", dependencies: ["AltCLIPCommand", "AltCLIPWeights", "AltCLIPStore", "AltCLIPDataset"]),
+        .testTarget(name: "AltCLIPCommandTests", dependencies: ["AltCLIPCommand", "AltCLIPWeights", "AltCLIPStore", "AltCLIPDataset",
+                                                                .product(name: "PostgresNIO", package: "postgres-nio"),
+                                                                .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AltCLIPDatasetTests", dependencies: ["AltCLIPDataset", .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v5]

@@ -24,9 +24,37 @@ struct IndexCommand: AsyncParsableCommand {
           altclip index ~/Pictures --db photos.sqlite --model BAAI/AltCLIP --prune --json
           altclip index /data/photos --db postgresql://altclip@db.internal/photos --model BAAI/AltCLIP
           altclip search --db photos.sqlite "红色的汽车"
+
+        Many workers, one PostgreSQL store: register files once (--register, or give them to any \
+        --worker), then start `--worker` on as many machines as you like. Each claims --commit-every files \
+        at a time (FOR UPDATE SKIP LOCKED), embeds them, and writes the vectors and marks them done in one \
+        transaction; a worker that dies loses its claim after --lease seconds without a heartbeat and \
+        another worker redoes that batch. Workers exit when the queue is empty (--follow keeps them \
+        waiting for new files, woken by NOTIFY). --status shows the queue and each worker's throughput.
+          altclip index /data/photos --db postgresql://altclip@db/photos --register
+          altclip index --db postgresql://altclip@db/photos --model BAAI/AltCLIP --worker
+          altclip index --db postgresql://altclip@db/photos --status
         """)
 
-    @OptionGroup var modelOptions: ModelOptions
+    @Option(name: .customLong("model"), help: ArgumentHelp("""
+        Model folder or hub id ORG/NAME (default: the ALTCLIP_MODEL environment variable); not needed by \
+        --register and --status.
+        """, valueName: "dir|org/name"))
+    var model: String?
+    @Option(help: "Threads for everything the command does: decoding, the model (default: all cores).") var threads: Int?
+
+    func requireModel() throws {
+        if model == nil && ModelOptions.environmentModel == nil {
+            throw ValidationError("give the model with --model DIR|ORG/NAME (e.g. --model BAAI/AltCLIP) or set ALTCLIP_MODEL")
+        }
+    }
+
+    /// The model options the pipeline loader takes (`--model` or ALTCLIP_MODEL).
+    var modelOptions: ModelOptions {
+        get throws {
+            try ModelOptions.parse((model.map { ["--model", $0] } ?? []) + (threads.map { ["--threads", "\($0)"] } ?? []))
+        }
+    }
     @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var batchOptions: BatchOptions
     @OptionGroup var output: OutputOptions
@@ -36,8 +64,26 @@ struct IndexCommand: AsyncParsableCommand {
     var vectors: String = "float32"
     @Option(help: "Files per committed transaction.") var commitEvery: Int = 64
     @OptionGroup var imageOptions: ImageInputOptions
+    @OptionGroup(title: "Many workers, one PostgreSQL store") var queueOptions: QueueOptions
 
     func validate() throws {
+        if let threads, !(1...ModelOptions.maxThreads).contains(threads) {
+            throw ValidationError("--threads must be between 1 and \(ModelOptions.maxThreads)")
+        }
+        if queueOptions.isQueue {
+            guard storeOptions.isPostgres else { throw ValidationError("--worker, --register and --status need a postgresql:// store") }
+            if [queueOptions.worker, queueOptions.register, queueOptions.status].filter({ $0 }).count > 1 {
+                throw ValidationError("give one of --worker, --register and --status")
+            }
+            if queueOptions.register && imageOptions.isEmpty { throw ValidationError("--register needs image files or folders (or --files-from)") }
+            if prune { throw ValidationError("--prune works without the queue (run it on its own)") }
+            if !(0.5...86_400).contains(queueOptions.lease) { throw ValidationError("--lease must be between 0.5 and 86400 seconds") }
+            if !(1...100_000).contains(commitEvery) { throw ValidationError("--commit-every must be between 1 and 100000") }
+            if queueOptions.worker { try requireModel() }
+            return
+        }
+        if queueOptions.follow { throw ValidationError("--follow goes with --worker") }
+        try requireModel()
         if imageOptions.isEmpty && !prune { throw ValidationError("give image files or folders (or --files-from), or --prune") }
         if VectorEncoding(rawValue: vectors) == nil { throw ValidationError("--vectors must be float32 or float16") }
         if !(1...100_000).contains(commitEvery) { throw ValidationError("--commit-every must be between 1 and 100000") }
@@ -45,8 +91,15 @@ struct IndexCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try await storeOptions.open(encoding: VectorEncoding(rawValue: vectors) ?? .float32)
+        if queueOptions.isQueue, let postgres = store as? PostgresStore {
+            defer { postgres.close() }
+            if queueOptions.status { return try await IndexWorker.status(self, store: postgres) }
+            if queueOptions.register { return try await IndexWorker.register(self, store: postgres) }
+            return try await IndexWorker.work(self, store: postgres)
+        }
         let db = storeOptions.db
         let files = imageOptions.isEmpty ? [] : try imageOptions.files()
+        let modelOptions = try self.modelOptions
         let folder = try modelOptions.resolveModel()
         var identity = try StoreLocation.identity(folder: folder, dtype: precisionOptions.dtype)
         identity.source = try modelOptions.model

@@ -23,9 +23,9 @@ public final class PostgresStore: EmbeddingStore, @unchecked Sendable {
 
     public let hnsw: HNSW
     public let exact: Bool
-    private let client: PostgresClient
+    let client: PostgresClient
     private let runner: Task<Void, Never>
-    private let logger = Logger(label: "altclip-store", factory: { _ in SwiftLogNoOpLogHandler() })
+    let logger = Logger(label: "altclip-store", factory: { _ in SwiftLogNoOpLogHandler() })
     /// pgvector's version (major, minor, patch), detected on open.
     public private(set) var pgvectorVersion: (Int, Int, Int) = (0, 0, 0)
 
@@ -33,6 +33,35 @@ public final class PostgresStore: EmbeddingStore, @unchecked Sendable {
     /// dimension, so it is made by `prepare(for:)` when the store's model is first recorded.
     static let migrations: [(String, String)] = [
         ("v1: meta", "CREATE TABLE altclip_meta (key text PRIMARY KEY, value text NOT NULL)"),
+        ("v3: work queue", """
+            CREATE TABLE altclip_queue (
+                path text PRIMARY KEY,
+                size bigint NOT NULL,
+                mtime double precision NOT NULL,
+                state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+                registered_at timestamptz NOT NULL DEFAULT now(),
+                claimed_by text,
+                lease_until timestamptz,
+                attempts integer NOT NULL DEFAULT 0,
+                done_by text,
+                done_at timestamptz,
+                error text
+            );
+            CREATE INDEX altclip_queue_pending ON altclip_queue (path) WHERE state = 'pending';
+            CREATE TABLE altclip_workers (
+                id text PRIMARY KEY,
+                host text NOT NULL,
+                pid integer NOT NULL,
+                started_at timestamptz NOT NULL DEFAULT now(),
+                heartbeat_at timestamptz NOT NULL DEFAULT now(),
+                batches integer NOT NULL DEFAULT 0,
+                done integer NOT NULL DEFAULT 0,
+                failed integer NOT NULL DEFAULT 0,
+                busy_seconds double precision NOT NULL DEFAULT 0,
+                lease_seconds double precision NOT NULL,
+                stopped_at timestamptz
+            )
+            """),
     ]
 
     /// Connects to `url` (`postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE`; `?sslmode=disable|prefer|require`),
@@ -80,7 +109,10 @@ public final class PostgresStore: EmbeddingStore, @unchecked Sendable {
             let unknown = applied.subtracting(known)
             guard unknown.isEmpty else { throw StoreError.newerSchema(store: self.location, unknown: unknown.sorted()) }
             for (id, sql) in Self.migrations where !applied.contains(id) {
-                try await connection.query(PostgresQuery(unsafeSQL: sql), logger: self.logger)
+                // One statement per query (the extended protocol takes one at a time).
+                for statement in sql.components(separatedBy: ";\n") {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                }
                 try await connection.query("INSERT INTO altclip_migrations (identifier) VALUES (\(id))", logger: self.logger)
             }
             for try await version in try await connection.query("SELECT extversion FROM pg_extension WHERE extname = 'vector'",
@@ -161,13 +193,21 @@ public final class PostgresStore: EmbeddingStore, @unchecked Sendable {
     public func write(_ entries: [IndexEntry]) async throws {
         guard !entries.isEmpty else { return }
         guard let dimension = try await identity()?.dimension else { throw StoreError.empty(store: location) }
+        try Self.check(entries, dimension: dimension)
+        try await transaction { connection in try await self.write(entries, on: connection) }
+    }
+
+    static func check(_ entries: [IndexEntry], dimension: Int) throws {
         for entry in entries {
             if let vector = entry.embedding, vector.count != dimension {
                 throw StoreError.dimensionMismatch(expected: dimension, actual: vector.count)
             }
         }
-        // One statement per batch (arrays unnested server-side), not a round trip per row; a path
-        // written twice in one batch keeps its last entry, as row-by-row writing would.
+    }
+
+    /// Writes `entries` in one statement on `connection` (arrays unnested server-side, not a round trip
+    /// per row); a path written twice keeps its last entry, as row-by-row writing would.
+    func write(_ entries: [IndexEntry], on connection: PostgresConnection) async throws {
         var last: [String: Int] = [:]
         for (i, entry) in entries.enumerated() { last[entry.record.path] = i }
         let batch = entries.indices.filter { last[entries[$0].record.path] == $0 }.map { entries[$0] }
@@ -176,18 +216,16 @@ public final class PostgresStore: EmbeddingStore, @unchecked Sendable {
         let widths = batch.map { Int32($0.record.width ?? -1) }, heights = batch.map { Int32($0.record.height ?? -1) }
         let vectors = batch.map { $0.embedding.map(Self.literal) ?? "" }
         let errors = batch.map { $0.record.error ?? "" }, hasError = batch.map { $0.record.error != nil }
-        try await transaction { connection in
-            try await connection.query("""
-                INSERT INTO embeddings (path, size, mtime, hash, width, height, indexed_at, embedding, error)
-                SELECT p, s, m, h, NULLIF(w, -1), NULLIF(hh, -1), t, NULLIF(v, '')::vector, CASE WHEN he THEN e END
-                FROM unnest(\(paths)::text[], \(sizes)::bigint[], \(mtimes)::float8[], \(hashes)::text[], \(widths)::int[],
-                            \(heights)::int[], \(indexedAt)::float8[], \(vectors)::text[], \(errors)::text[], \(hasError)::bool[])
-                    AS u(p, s, m, h, w, hh, t, v, e, he)
-                ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, mtime = EXCLUDED.mtime, hash = EXCLUDED.hash,
-                    width = EXCLUDED.width, height = EXCLUDED.height, indexed_at = EXCLUDED.indexed_at,
-                    embedding = EXCLUDED.embedding, error = EXCLUDED.error
-                """, logger: self.logger)
-        }
+        try await connection.query("""
+            INSERT INTO embeddings (path, size, mtime, hash, width, height, indexed_at, embedding, error)
+            SELECT p, s, m, h, NULLIF(w, -1), NULLIF(hh, -1), t, NULLIF(v, '')::vector, CASE WHEN he THEN e END
+            FROM unnest(\(paths)::text[], \(sizes)::bigint[], \(mtimes)::float8[], \(hashes)::text[], \(widths)::int[],
+                        \(heights)::int[], \(indexedAt)::float8[], \(vectors)::text[], \(errors)::text[], \(hasError)::bool[])
+                AS u(p, s, m, h, w, hh, t, v, e, he)
+            ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, mtime = EXCLUDED.mtime, hash = EXCLUDED.hash,
+                width = EXCLUDED.width, height = EXCLUDED.height, indexed_at = EXCLUDED.indexed_at,
+                embedding = EXCLUDED.embedding, error = EXCLUDED.error
+            """, logger: logger)
     }
 
     public func remove(paths: [String]) async throws {
@@ -262,7 +300,7 @@ public final class PostgresStore: EmbeddingStore, @unchecked Sendable {
     }
 
     @discardableResult
-    private func transaction<T: Sendable>(_ body: @escaping (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping (PostgresConnection) async throws -> T) async throws -> T {
         do {
             return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
         } catch let error as StoreError {
