@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Opt-in (not CI): the scale-out output in the tools it is made for. Embeds the demo samples as WebDataset
+# shards with a 3-task array (the Slurm script when a single-node Slurm is running here, else the same
+# command per task with SLURM_* set by hand), converts the metadata to Parquet, and builds a FAISS index
+# with autofaiss from the output folder.
+#
+#   bash Scripts/check_scale_out.sh            # needs the debug build (swift build) and PyPI for .venv-scale
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+venv=$here/.venv-scale
+if ! "$venv/bin/python" -c "import autofaiss, pyarrow" 2>/dev/null; then
+  python3 -m venv "$venv" && "$venv/bin/pip" install -q -r "$here/Scripts/requirements-scale.txt"
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/shards" "$work/staging"
+i=0
+for shard in 0 1 2 3 4 5; do
+  members=()
+  for name in red_circle blue_triangle yellow_star green_square purple_circle red_star yellow_square purple_triangle; do
+    key=$(printf '%04d%04d' "$shard" "$i"); i=$((i + 1))
+    cp "$here/Samples/$name.png" "$work/staging/$key.png"
+    echo "${name//_/ }" > "$work/staging/$key.txt"
+    members+=("$key.png" "$key.txt")
+  done
+  tar -cf "$work/shards/$(printf '%05d' "$shard").tar" -C "$work/staging" "${members[@]}"
+done
+export ALTCLIP=$here/.build/debug/altclip MODEL=$here/Models/altclip-demo
+if command -v sbatch >/dev/null && sinfo >/dev/null 2>&1; then
+  echo "Slurm is running here: sbatch --array=0-2 --wait"
+  (cd "$work" && sbatch --wait --array=0-2 "$here/examples/slurm/embed-array.sbatch" "$work/shards/{00000..00005}.tar" "$work/out")
+else
+  echo "no Slurm here: running the array's three tasks with SLURM_ARRAY_TASK_* set as Slurm would"
+  for task in 0 1 2; do
+    SLURM_ARRAY_TASK_ID=$task SLURM_ARRAY_TASK_MIN=0 SLURM_ARRAY_TASK_COUNT=3 SLURM_CPUS_PER_TASK=2 \
+      bash "$here/examples/slurm/embed-array.sbatch" "$work/shards/{00000..00005}.tar" "$work/out"
+  done
+fi
+ls "$work/out/_SUCCESS"
+"$venv/bin/python" "$here/Scripts/metadata_to_parquet.py" "$work/out"
+"$venv/bin/python" "$here/Scripts/check_autofaiss.py" "$work/out"
