@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Opt-in (not CI): the scale-out output in the tools it is made for. Embeds the demo samples as WebDataset
+# Opt-in (not CI): the scale-out output in the tools it is made for (start a one-node Slurm first with
+# Scripts/slurm-single-node.sh to run the sbatch script for real). Embeds the demo samples as WebDataset
 # shards with a 3-task array (the Slurm script when a single-node Slurm is running here, else the same
 # command per task with SLURM_* set by hand), converts the metadata to Parquet, and builds a FAISS index
 # with autofaiss from the output folder.
