@@ -9,7 +9,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 venv=$here/.venv-scale
-if ! "$venv/bin/python" -c "import autofaiss, pyarrow" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import autofaiss, pyarrow, yaml" 2>/dev/null; then
   python3 -m venv "$venv" && "$venv/bin/pip" install -q -r "$here/Scripts/requirements-scale.txt"
 fi
 work=$(mktemp -d)
@@ -40,3 +40,32 @@ fi
 ls "$work/out/_SUCCESS"
 "$venv/bin/python" "$here/Scripts/metadata_to_parquet.py" "$work/out"
 "$venv/bin/python" "$here/Scripts/check_autofaiss.py" "$work/out"
+
+# The Kubernetes Indexed Job's container command, taken from the manifest as written (its /data paths
+# mapped into the work folder, its image's altclip to this build), run once per completion index with
+# JOB_COMPLETION_INDEX set as Kubernetes sets it; the result must equal the Slurm array's, row for row.
+echo "the Kubernetes manifest's command, per completion index:"
+mkdir -p "$work/data/models" && ln -s "$MODEL" "$work/data/models/AltCLIP" && ln -s "$work/shards" "$work/data/shards"
+"$venv/bin/python" - "$here/examples/kubernetes/embed-indexed-job.yaml" "$work" "$ALTCLIP" <<'PY'
+import os, subprocess, sys, yaml
+manifest, work, altclip = sys.argv[1:]
+job = yaml.safe_load(open(manifest))
+completions = job["spec"]["completions"]
+command = job["spec"]["template"]["spec"]["containers"][0]["command"]
+command = [altclip if c == "altclip" else c.replace("/data/", f"{work}/data/").replace("{00000..00099}", "{00000..00005}")
+           for c in command]
+for index in range(completions):
+    subprocess.run(command, check=True, env=dict(os.environ, JOB_COMPLETION_INDEX=str(index), ALTCLIP_PROGRESS="0"),
+                   stdout=subprocess.DEVNULL)
+print(f"{completions} completions done: {len(os.listdir(f'{work}/data/embeddings/_SUCCESS'))} shard markers")
+PY
+"$venv/bin/python" - "$work" <<'PY'
+import numpy as np, pathlib, sys
+work = pathlib.Path(sys.argv[1])
+def rows(folder):
+    files = sorted((folder / "img_emb").glob("img_emb_*.npy"), key=lambda p: int(p.stem.split("_")[-1]))
+    return np.concatenate([np.load(f) for f in files])
+a, b = rows(work / "out"), rows(work / "data/embeddings")
+assert a.shape == b.shape and (a == b).all(), (a.shape, b.shape)
+print(f"the Indexed Job's {b.shape[0]} rows equal the Slurm array's")
+PY
