@@ -153,25 +153,21 @@ enum CLIError: Error, CustomStringConvertible, LocalizedError {
     var errorDescription: String? { description }
 }
 
-/// Download progress on stderr, one line per file, drawn only when stderr is a terminal.
+/// Download progress on stderr: a bar redrawn in place on a terminal, else plain status lines every
+/// ALTCLIP_PROGRESS_INTERVAL seconds (5 by default); ALTCLIP_PROGRESS=0 silences it.
 final class DownloadBar: @unchecked Sendable {
-    private let enabled = isatty(STDERR_FILENO) != 0
-    private let lock = NSLock()
+    private let lines: DownloadProgressLines?
+
+    init() {
+        let environment = ProcessInfo.processInfo.environment
+        let interval = environment["ALTCLIP_PROGRESS_INTERVAL"].flatMap(Double.init).map { max($0, 0) } ?? 5
+        lines = environment["ALTCLIP_PROGRESS"] == "0" ? nil
+            : DownloadProgressLines(terminal: isatty(STDERR_FILENO) != 0, interval: interval)
+    }
 
     func update(_ p: HubDownloadProgress) {
-        guard enabled else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        let total = p.totalBytes.map { String(format: "%.1f MB", Double($0) / 1e6) } ?? "?"
-        let done = String(format: "%.1f MB", Double(p.completedBytes) / 1e6)
-        switch p.phase {
-        case .started, .downloading:
-            FileHandle.standardError.write(Data("\r[\(p.fileNumber)/\(p.fileCount)] \(p.file) \(done) / \(total)   ".utf8))
-        case let .retrying(attempt, reason):
-            FileHandle.standardError.write(Data("\n  retry \(attempt): \(reason)\n".utf8))
-        case .finished:
-            FileHandle.standardError.write(Data("\r[\(p.fileNumber)/\(p.fileCount)] \(p.file) \(total) done\n".utf8))
-        }
+        guard let text = lines?.text(for: p), !text.isEmpty else { return }
+        FileHandle.standardError.write(Data(text.utf8))
     }
 }
 
