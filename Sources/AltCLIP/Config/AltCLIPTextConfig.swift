@@ -11,7 +11,22 @@ public struct AltCLIPTextConfig: Codable, Equatable, Sendable {
     /// Activations the Swift towers implement (names as in transformers' `ACT2FN`).
     public static let supportedActivations = AltCLIPVisionConfig.supportedActivations
     /// Values of `position_embedding_type` that transformers 4.x accepted.
-    public static let supportedPositionEmbeddingTypes = ["absolute", "relative_key", "relative_key_query"]
+    public static let supportedPositionEmbeddingTypes = PositionEmbedding.allCases.map(\.rawValue)
+
+    /// How the text tower encodes positions (`position_embedding_type`).
+    public enum PositionEmbedding: String, CaseIterable, Sendable {
+        /// A learned table added to the token embeddings (transformers 5; AltCLIP's checkpoints).
+        case absolute
+        /// transformers 4.x: a learned distance table in each attention, query · distance.
+        case relativeKey = "relative_key"
+        /// transformers 4.x: as `relativeKey`, plus key · distance.
+        case relativeKeyQuery = "relative_key_query"
+
+        public var isRelative: Bool { self != .absolute }
+    }
+
+    /// `positionEmbeddingType` as the enum; nil for a value `validate()` refuses.
+    public var positionEmbedding: PositionEmbedding? { PositionEmbedding(rawValue: positionEmbeddingType) }
 
     /// Number of token ids (`vocab_size`).
     public var vocabSize: Int

@@ -21,7 +21,7 @@ public struct AltRobertaEmbeddings: @unchecked Sendable {
                                             dimension: config.hiddenSize, std: std)
         layerNorm = try LayerNorm(scope("LayerNorm"), dimension: config.hiddenSize, eps: Float(config.layerNormEps))
         paddingIndex = config.padTokenId ?? 1
-        usesAbsolutePositions = config.positionEmbeddingType == "absolute"
+        usesAbsolutePositions = config.positionEmbedding == .absolute
     }
 
     /// transformers `create_position_ids_from_input_ids`: real tokens count up from

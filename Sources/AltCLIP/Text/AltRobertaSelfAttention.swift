@@ -9,7 +9,7 @@ public struct AltRobertaSelfAttention: @unchecked Sendable {
     public let heads: Int
     /// `relative_key` / `relative_key_query` (transformers 4.x): [2·maxPositions − 1, headSize].
     public let distanceEmbedding: Embedding?
-    public let positionEmbeddingType: String
+    public let positionEmbedding: AltCLIPTextConfig.PositionEmbedding
     let maxPositionEmbeddings: Int
     /// query, key and value as one product (see `FusedLinear`); used unless positions are relative.
     let qkv: FusedLinear
@@ -20,9 +20,13 @@ public struct AltRobertaSelfAttention: @unchecked Sendable {
         key = try Linear(scope("key"), input: h, output: h, weightStd: std)
         value = try Linear(scope("value"), input: h, output: h, weightStd: std)
         heads = config.numAttentionHeads
-        positionEmbeddingType = config.positionEmbeddingType
+        guard let positionEmbedding = config.positionEmbedding else {
+            throw AltCLIPConfigError.unsupportedPositionEmbeddingType(
+                value: config.positionEmbeddingType, supported: AltCLIPTextConfig.supportedPositionEmbeddingTypes)
+        }
+        self.positionEmbedding = positionEmbedding
         maxPositionEmbeddings = config.maxPositionEmbeddings
-        if positionEmbeddingType == "relative_key" || positionEmbeddingType == "relative_key_query" {
+        if positionEmbedding.isRelative {
             distanceEmbedding = try Embedding(scope("distance_embedding"), count: 2 * config.maxPositionEmbeddings - 1,
                                               dimension: h / heads, std: std)
         } else {
@@ -72,7 +76,7 @@ public struct AltRobertaSelfAttention: @unchecked Sendable {
                 }
             }
         }
-        let both = positionEmbeddingType == "relative_key_query"
+        let both = positionEmbedding == .relativeKeyQuery
         qh.withUnsafeBufferPointer { qp in
             kh.withUnsafeBufferPointer { kp in
                 scores.withUnsafeMutableBufferPointer { sp in
