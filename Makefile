@@ -48,6 +48,7 @@ fixtures: venv
 	$(VENV)/bin/python Scripts/make_model_fixtures.py --venv4 $(VENV)4
 	$(VENV)/bin/python Scripts/make_hostile_fixtures.py
 	$(VENV)/bin/python Scripts/make_activation_fixtures.py
+	$(VENV)/bin/python Scripts/make_webdataset_fixture.py
 	rm -rf .build/saved-demo && $(SWIFT) run altclip convert --model Models/altclip-demo --out .build/saved-demo
 	$(VENV)/bin/python Scripts/make_save_fixtures.py .build/saved-demo
 
