@@ -155,30 +155,8 @@ struct IndexCommand: AsyncParsableCommand {
         var done = 0
         for start in stride(from: 0, to: toEmbed.count, by: commitEvery) {
             let chunk = Array(toEmbed[start..<min(start + commitEvery, toEmbed.count)])
-            // Decode here (in parallel, within --threads) to record each image's size; the pipeline
-            // then preprocesses the decoded pixels.
-            let decoded = Self.decode(chunk.map(\.file.url), options: pipeline.decodeOptions)
-            var inputs: [ImageInput] = []
-            var positions: [Int] = []
             var entries = chunk.map { IndexEntry(record: $0.record, embedding: nil) }
-            for (index, result) in decoded.enumerated() {
-                switch result {
-                case let .success(image):
-                    entries[index].record.width = image.width
-                    entries[index].record.height = image.height
-                    inputs.append(.rgb(image))
-                    positions.append(index)
-                case let .failure(error):
-                    entries[index].record.error = "\(error)"
-                }
-            }
-            pipeline.forEachImageEmbedding(inputs) { offset, result in
-                let index = positions[offset]
-                switch result {
-                case let .success(vector): entries[index].embedding = vector
-                case let .failure(error): entries[index].record.error = "\(error)"
-                }
-            }
+            Self.embed(&entries, pipeline: pipeline)
             try await store.write(entries)
             for entry in entries {
                 if let error = entry.record.error {
@@ -223,18 +201,49 @@ struct IndexCommand: AsyncParsableCommand {
         return (size, date.timeIntervalSince1970)
     }
 
+    /// Decodes `urls` in parallel (within --threads).
     static func decode(_ urls: [URL], options: DecodeOptions) -> [Result<RGBImage, Error>] {
+        decodeEach(urls.count) { try ImageDecoder.decode(contentsOf: urls[$0], options: options) }
+    }
+
+    /// Runs `decode(i)` for every i in parallel (within --threads), results in order.
+    static func decodeEach(_ count: Int, _ decode: (Int) throws -> RGBImage) -> [Result<RGBImage, Error>] {
         final class Slots: @unchecked Sendable {
             var values: [Result<RGBImage, Error>]
             let lock = NSLock()
             init(_ n: Int) { values = Array(repeating: .failure(CLIError.noInputs("not decoded")), count: n) }
         }
-        let slots = Slots(urls.count)
-        ThreadBudget.forEach(iterations: urls.count) { i in
-            let result = Result<RGBImage, Error> { try ImageDecoder.decode(contentsOf: urls[i], options: options) }
+        let slots = Slots(count)
+        ThreadBudget.forEach(iterations: count) { i in
+            let result = Result<RGBImage, Error> { try decode(i) }
             slots.lock.withLock { slots.values[i] = result }
         }
         return slots.values
+    }
+
+    /// Decodes and embeds the files of `entries` that have no error yet, recording each image's size
+    /// (decoded here so it is known), its vector, or the error it met.
+    static func embed(_ entries: inout [IndexEntry], pipeline: AltCLIPPipeline) {
+        let decoded = decode(entries.map { URL(fileURLWithPath: $0.record.path) }, options: pipeline.decodeOptions)
+        var inputs: [ImageInput] = []
+        var positions: [Int] = []
+        for (index, result) in decoded.enumerated() where entries[index].record.error == nil {
+            switch result {
+            case let .success(image):
+                entries[index].record.width = image.width
+                entries[index].record.height = image.height
+                inputs.append(.rgb(image))
+                positions.append(index)
+            case let .failure(error):
+                entries[index].record.error = "\(error)"
+            }
+        }
+        pipeline.forEachImageEmbedding(inputs) { offset, result in
+            switch result {
+            case let .success(vector): entries[positions[offset]].embedding = vector
+            case let .failure(error): entries[positions[offset]].record.error = "\(error)"
+            }
+        }
     }
 }
 

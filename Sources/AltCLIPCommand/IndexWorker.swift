@@ -148,26 +148,7 @@ enum IndexWorker {
             return IndexEntry(record: ImageRecord(path: path, size: size, mtime: mtime, hash: hash, indexedAt: now,
                                                   error: hash.isEmpty ? "cannot be read" : nil), embedding: nil)
         }
-        let decoded = IndexCommand.decode(paths.map { URL(fileURLWithPath: $0) }, options: pipeline.decodeOptions)
-        var inputs: [ImageInput] = []
-        var positions: [Int] = []
-        for (index, result) in decoded.enumerated() where entries[index].record.error == nil {
-            switch result {
-            case let .success(image):
-                entries[index].record.width = image.width
-                entries[index].record.height = image.height
-                inputs.append(.rgb(image))
-                positions.append(index)
-            case let .failure(error):
-                entries[index].record.error = "\(error)"
-            }
-        }
-        pipeline.forEachImageEmbedding(inputs) { offset, result in
-            switch result {
-            case let .success(vector): entries[positions[offset]].embedding = vector
-            case let .failure(error): entries[positions[offset]].record.error = "\(error)"
-            }
-        }
+        IndexCommand.embed(&entries, pipeline: pipeline)
         return entries
     }
 }

@@ -159,27 +159,17 @@ struct ShardedEmbed {
     /// each row or its error, in input order.
     private func embed(_ items: [ShardItem], pipeline: AltCLIPPipeline, writer: ClipRetrievalShardWriter) throws {
         guard !items.isEmpty else { return }
-        final class Slots: @unchecked Sendable {
-            var values: [Result<RGBImage, Error>]
-            let lock = NSLock()
-            init(_ n: Int) { values = Array(repeating: .failure(CLIError.noInputs("not decoded")), count: n) }
-        }
-        let slots = Slots(items.count)
         let decodeOptions = pipeline.decodeOptions
-        nonisolated(unsafe) let sources = items.map { ($0.source, $0.name) }
-        ThreadBudget.forEach(iterations: items.count) { i in
-            let result = Result<RGBImage, Error> {
-                switch sources[i].0 {
-                case let .file(url): return try ImageDecoder.decode(contentsOf: url, options: decodeOptions)
-                case let .bytes(data): return try ImageDecoder.decode(data: data, name: sources[i].1, options: decodeOptions)
-                }
+        let decoded = IndexCommand.decodeEach(items.count) { i in
+            switch items[i].source {
+            case let .file(url): return try ImageDecoder.decode(contentsOf: url, options: decodeOptions)
+            case let .bytes(data): return try ImageDecoder.decode(data: data, name: items[i].name, options: decodeOptions)
             }
-            slots.lock.withLock { slots.values[i] = result }
         }
         var inputs: [ImageInput] = []
         var positions: [Int] = []
         var vectors = [Result<[Float], Error>](repeating: .failure(CLIError.noInputs("not embedded")), count: items.count)
-        for (index, result) in slots.values.enumerated() {
+        for (index, result) in decoded.enumerated() {
             switch result {
             case let .success(image):
                 inputs.append(.rgb(image))
@@ -200,7 +190,7 @@ struct ShardedEmbed {
             case let .success(vector):
                 var metadata = item.metadata
                 metadata["caption"] = item.caption ?? NSNull()
-                if case let .success(image) = slots.values[index] {
+                if case let .success(image) = decoded[index] {
                     metadata["width"] = image.width
                     metadata["height"] = image.height
                 }
