@@ -28,44 +28,12 @@ public final class AltCLIPTextModel: @unchecked Sendable {
         try self.init(WeightScope(loader: loader), config: config)
     }
 
-    /// Runs the tower.
+    /// Runs the tower: `roberta`, then `pre_LN` and `transformation` on its last hidden state.
     public func callAsFunction(_ inputs: TextInputs, outputHiddenStates: Bool = false,
                                outputAttentions: Bool = false) throws -> AltCLIPTextModelOutput {
-        let (batch, length) = try inputs.validatedShape(hiddenSize: config.hiddenSize)
-        try ActivationBudget.check(batch: batch, tokens: length, hidden: config.hiddenSize,
-                                   intermediate: config.intermediateSize, heads: config.numAttentionHeads,
-                                   what: "a text batch of \(batch) x \(length) tokens")
-        var x = try roberta.embeddings(inputIds: inputs.inputIds, inputsEmbeds: inputs.inputsEmbeds,
-                                       batch: batch, length: length, tokenTypeIds: inputs.tokenTypeIds,
-                                       positionIds: inputs.positionIds)
-        let additiveMask = inputs.attentionMask.map(Self.additiveMask)
-        let headMasks = try perLayerHeadMasks(inputs.headMask)
-        var hiddenStates: [Tensor]? = outputHiddenStates ? [x] : nil
-        var attentions: [Tensor]? = outputAttentions ? [] : nil
-        for (index, layer) in roberta.layers.enumerated() {
-            let (y, probabilities) = layer(x, additiveMask: additiveMask, headMask: headMasks?[index],
-                                           returnProbabilities: outputAttentions)
-            x = y
-            hiddenStates?.append(x)
-            if let probabilities { attentions?.append(probabilities) }
-        }
-        let projected = transformation(preLayerNorm(x))
+        let encoded = try roberta(inputs, outputHiddenStates: outputHiddenStates, outputAttentions: outputAttentions)
+        let projected = transformation(preLayerNorm(encoded.lastHiddenState))
         return AltCLIPTextModelOutput(lastHiddenState: projected, poolerOutput: projected.select(axis: 1, index: 0),
-                                      hiddenStates: hiddenStates, attentions: attentions)
-    }
-
-    /// transformers: `(1 − mask) · finfo(float32).min`, broadcast over heads and query rows.
-    static func additiveMask(_ mask: [[Int]]) -> Tensor {
-        let rows = mask.count, cols = mask.first?.count ?? 0
-        return Tensor(shape: [rows, cols],
-                      scalars: mask.flatMap { $0.map { $0 == 0 ? -Float.greatestFiniteMagnitude : 0 } })
-    }
-
-    private func perLayerHeadMasks(_ mask: Tensor?) throws -> [Tensor?]? {
-        guard let mask else { return nil }
-        let layers = config.numHiddenLayers, heads = config.numAttentionHeads
-        if mask.shape == [heads] { return Array(repeating: mask, count: layers) }
-        if mask.shape == [layers, heads] { return (0..<layers).map { mask.select(axis: 0, index: $0) } }
-        throw AltCLIPError.invalidInput("head_mask must be [\(heads)] or [\(layers), \(heads)], got \(mask.shape)")
+                                      hiddenStates: encoded.hiddenStates, attentions: encoded.attentions)
     }
 }

@@ -57,67 +57,58 @@ public struct AltRobertaSelfAttention: @unchecked Sendable {
     }
 
     /// transformers 4.x `RobertaSelfAttention` with relative positions: the position terms are added to
-    /// q·kᵀ before the 1/sqrt(d) scaling.
+    /// q·kᵀ before the 1/sqrt(d) scaling (the tensor core's `scoreBias`).
     private func relativeAttention(q: Tensor, k: Tensor, v: Tensor, distance: Embedding, additiveMask: Tensor?,
                                    headMask: Tensor?, returnProbabilities: Bool) -> (Tensor, Tensor?) {
-        let b = q.shape[0], l = q.shape[1], hidden = q.shape[2], d = hidden / heads
-        // [B, L, heads, d] → [B, heads, L, d]
-        let qh = q.reshaped([b, l, heads, d]).permuted([0, 2, 1, 3])
-        let kh = k.reshaped([b, l, heads, d]).permuted([0, 2, 1, 3])
-        let vh = v.reshaped([b, l, heads, d]).permuted([0, 2, 1, 3])
-        var scores = Ops.matmul(qh, kh, transposeB: true)  // [B, heads, L, L]
-        // pos[l][r] = distance_embedding(l - r + maxPos - 1): [L, L, d]
-        var table = [Float](repeating: 0, count: l * l * d)
-        distance.weight.withUnsafeBufferPointer { w in
-            for i in 0..<l {
-                for j in 0..<l {
-                    let row = i - j + maxPositionEmbeddings - 1
-                    for c in 0..<d { table[(i * l + j) * d + c] = w[row * d + c] }
+        let bias = Self.relativeScoreBias(query: q, key: positionEmbedding == .relativeKeyQuery ? k : nil,
+                                          distance: distance.weight, heads: heads,
+                                          maxPositions: maxPositionEmbeddings)
+        let (context, probabilities) = Ops.attention(query: q, key: k, value: v, heads: heads,
+                                                     additiveMask: additiveMask, headMask: headMask,
+                                                     scoreBias: bias, returnProbabilities: returnProbabilities)
+        return (context, probabilities)
+    }
+
+    /// The relative position scores [B, heads, L, L] of transformers 4.x, with
+    /// `pos(i, j) = distance[i − j + maxPositions − 1]`:
+    /// `relative_key`: `bias[b, h, i, j] = q[b, h, i] · pos(i, j)`;
+    /// `relative_key_query` (`key` given) adds `k[b, h, j] · pos(i, j)`.
+    ///
+    /// Only the 2L − 1 distances that occur matter, so each term is one product against that slice of the
+    /// table, `[B·heads·L, d] · [2L − 1, d]ᵀ`, read back along the diagonals `i − j = const`.
+    /// Needs `L ≤ maxPositions` (the caller checks).
+    static func relativeScoreBias(query: Tensor, key: Tensor?, distance: Tensor, heads: Int,
+                                  maxPositions: Int) -> Tensor {
+        let b = query.shape[0], l = query.shape[1], d = query.shape[2] / heads
+        let span = 2 * l - 1
+        // Rows maxPositions − L ... maxPositions + L − 2: row r is the distance i − j = r − (L − 1).
+        let table = distance.slice(axis: 0, range: (maxPositions - l)..<(maxPositions + l - 1))
+        func perDistance(_ x: Tensor) -> Tensor {  // [B, L, heads·d] → [B, heads, L, 2L − 1]
+            Ops.matmul(x.reshaped([b, l, heads, d]).permuted([0, 2, 1, 3]), table, transposeB: true)
+        }
+        var bias = Tensor(zeros: [b, heads, l, l])
+        let fromQuery = perDistance(query)
+        let fromKey = key.map(perDistance)
+        bias.withUnsafeMutableBufferPointer { out in
+            fromQuery.withUnsafeBufferPointer { qs in
+                for bh in 0..<(b * heads) {
+                    for i in 0..<l {
+                        let row = (bh * l + i) * span + l - 1 + i
+                        let target = (bh * l + i) * l
+                        for j in 0..<l { out[target + j] = qs[row - j] }
+                    }
                 }
             }
-        }
-        let both = positionEmbedding == .relativeKeyQuery
-        qh.withUnsafeBufferPointer { qp in
-            kh.withUnsafeBufferPointer { kp in
-                scores.withUnsafeMutableBufferPointer { sp in
-                    for bh in 0..<(b * heads) {
-                        for i in 0..<l {
-                            for j in 0..<l {
-                                var acc: Float = 0
-                                let pos = (i * l + j) * d
-                                // relative_key: q_i · pos(i, j); relative_key_query adds k_j · pos(i, j).
-                                for c in 0..<d { acc += qp[(bh * l + i) * d + c] * table[pos + c] }
-                                if both {
-                                    for c in 0..<d { acc += kp[(bh * l + j) * d + c] * table[pos + c] }
-                                }
-                                sp[(bh * l + i) * l + j] += acc
-                            }
-                        }
+            fromKey?.withUnsafeBufferPointer { ks in
+                for bh in 0..<(b * heads) {
+                    for i in 0..<l {
+                        let target = (bh * l + i) * l
+                        // k_j's row, column i − j + L − 1.
+                        for j in 0..<l { out[target + j] += ks[(bh * l + j) * span + l - 1 + i - j] }
                     }
                 }
             }
         }
-        scores = Ops.mul(scores, 1 / Float(d).squareRoot())
-        if let additiveMask {
-            scores.withUnsafeMutableBufferPointer { sp in
-                additiveMask.withUnsafeBufferPointer { mp in
-                    for bi in 0..<b { for r in 0..<(heads * l) { for j in 0..<l {
-                        sp[(bi * heads * l + r) * l + j] += mp[bi * l + j]
-                    } } }
-                }
-            }
-        }
-        var probs = Ops.softmax(scores)
-        if let headMask {
-            probs.withUnsafeMutableBufferPointer { pp in
-                headMask.withUnsafeBufferPointer { hm in
-                    for bi in 0..<b { for h in 0..<heads { for e in 0..<(l * l) {
-                        pp[(bi * heads + h) * l * l + e] *= hm[h]
-                    } } }
-                }
-            }
-        }
-        let context = Ops.matmul(probs, vh).permuted([0, 2, 1, 3]).reshaped([b, l, hidden])
-        return (context, returnProbabilities ? probs : nil)
+        return bias
     }
 }
