@@ -1,3 +1,5 @@
+import AltCLIPSupport
+
 /// Which files of a repository make up a usable model folder.
 ///
 /// ```swift
@@ -20,12 +22,10 @@ public struct ModelFileSelection: Sendable, Equatable {
         self.optional = optional
     }
 
-    /// What an AltCLIP folder needs: the config, the weights (safetensors preferred: they map without
-    /// a pickle), the tokenizer files (`tokenizer.json` and/or `sentencepiece.bpe.model`, its config and
-    /// special tokens) and the image processor's config.
+    /// What an AltCLIP folder needs (`ModelFolderFiles`): the config, the weights (safetensors preferred:
+    /// they map without a pickle), the tokenizer files (`tokenizer.json` and/or `sentencepiece.bpe.model`,
+    /// its config and special tokens) and the image processor's config (`preprocessor_config.json`, or
+    /// `processor_config.json`'s `image_processor`).
     public static let altclip = ModelFileSelection(
-        required: ["config.json"],
-        weights: ["model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"],
-        optional: ["sentencepiece.bpe.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-                   "preprocessor_config.json"])
+        required: [ModelFolderFiles.config], weights: ModelFolderFiles.weights, optional: ModelFolderFiles.companions)
 }

@@ -59,28 +59,28 @@ public struct CLIPImageProcessorConfig: Sendable, Equatable {
     /// Reads the config of a model folder the way `ImageProcessingMixin.get_image_processor_dict` does:
     /// an `image_processor` object inside `processor_config.json` wins over `preprocessor_config.json`.
     public init(directory: URL) throws {
-        let nested = directory.appendingPathComponent("processor_config.json")
+        let nested = directory.appendingPathComponent(ModelFolderFiles.processorConfig)
         if FileManager.default.fileExists(atPath: nested.path) {
             let object = try Self.jsonObject(at: nested)
             if let inner = object["image_processor"], inner != .null {
                 guard case .object(let dictionary) = inner else {
                     throw ImageError.invalidConfigValue(
-                        file: "processor_config.json", key: "image_processor", expected: "an object",
+                        file: ModelFolderFiles.processorConfig, key: "image_processor", expected: "an object",
                         actual: inner.description)
                 }
-                try self.init(dictionary: dictionary, file: "processor_config.json")
+                try self.init(dictionary: dictionary, file: ModelFolderFiles.processorConfig)
                 return
             }
         }
-        let flat = directory.appendingPathComponent("preprocessor_config.json")
+        let flat = directory.appendingPathComponent(ModelFolderFiles.imageProcessorConfig)
         guard FileManager.default.fileExists(atPath: flat.path) else {
             throw ImageError.missingProcessorConfig(directory: directory.path)
         }
-        try self.init(dictionary: try Self.jsonObject(at: flat), file: "preprocessor_config.json")
+        try self.init(dictionary: try Self.jsonObject(at: flat), file: ModelFolderFiles.imageProcessorConfig)
     }
 
     /// Parses the JSON text of a `preprocessor_config.json`-style object.
-    public init(jsonData: Data, file: String = "preprocessor_config.json") throws {
+    public init(jsonData: Data, file: String = ModelFolderFiles.imageProcessorConfig) throws {
         try self.init(dictionary: try Self.jsonObject(jsonData, file: file), file: file)
     }
 

@@ -6,10 +6,10 @@ extension XLMRobertaTokenizer {
     /// otherwise `sentencepiece.bpe.model`; plus `tokenizer_config.json` and `special_tokens_map.json` when present.
     public convenience init(directory: URL) throws {
         let fm = FileManager.default
-        let json = directory.appendingPathComponent("tokenizer.json")
-        let spm = directory.appendingPathComponent("sentencepiece.bpe.model")
-        let config = directory.appendingPathComponent("tokenizer_config.json")
-        let map = directory.appendingPathComponent("special_tokens_map.json")
+        let json = directory.appendingPathComponent(ModelFolderFiles.tokenizerJSON)
+        let spm = directory.appendingPathComponent(ModelFolderFiles.sentencePiece)
+        let config = directory.appendingPathComponent(ModelFolderFiles.tokenizerConfig)
+        let map = directory.appendingPathComponent(ModelFolderFiles.specialTokensMap)
         let configURL = fm.fileExists(atPath: config.path) ? config : nil
         let mapURL = fm.fileExists(atPath: map.path) ? map : nil
         if fm.fileExists(atPath: json.path) {
@@ -85,8 +85,8 @@ extension XLMRobertaTokenizer {
         let configValue = try config.map { try JSONReader.parse(try read($0), file: $0.lastPathComponent) }
         let mapValue = try map.map { try JSONReader.parse(try read($0), file: $0.lastPathComponent) }
         return try TokenizerConfiguration(
-            tokenizerConfig: configValue, configFile: config?.lastPathComponent ?? "tokenizer_config.json",
-            specialTokensMap: mapValue, mapFile: map?.lastPathComponent ?? "special_tokens_map.json",
+            tokenizerConfig: configValue, configFile: config?.lastPathComponent ?? ModelFolderFiles.tokenizerConfig,
+            specialTokensMap: mapValue, mapFile: map?.lastPathComponent ?? ModelFolderFiles.specialTokensMap,
             tokenizerJSONAddedTokens: added)
     }
 }

@@ -1,3 +1,4 @@
+import AltCLIPSupport
 import Foundation
 
 /// Read access to a checkpoint, whatever its format: one safetensors file, a PyTorch
@@ -20,9 +21,7 @@ public final class WeightStore: @unchecked Sendable {
 
     /// File names `open(directory:)` looks for, in order of preference (safetensors first: it maps
     /// without running a pickle).
-    public static let knownFileNames = [
-        "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json",
-    ]
+    public static let knownFileNames = ModelFolderFiles.weights
 
     /// Container format.
     public let format: Format

@@ -5,8 +5,9 @@ import Testing
 /// Lays out a repository the way huggingface_hub 2.4 leaves it after
 /// `AltCLIPModel.from_pretrained("BAAI/AltCLIP")` + `AltCLIPProcessor.from_pretrained(...)`: blobs named
 /// by ETag, `refs/main` with the commit (no newline), snapshot files as `../../blobs/<etag>` symlinks,
-/// `.no_exist` markers for the files it asked for and the hub did not have.
-private func writePythonCache(at cache: URL, commit: String) throws -> [String: [UInt8]] {
+/// `.no_exist` markers for the files it asked for and the hub did not have (transformers' processor asks
+/// for `processor_config.json` too; `markProcessorConfig: false` is a cache from before it did).
+private func writePythonCache(at cache: URL, commit: String, markProcessorConfig: Bool = true) throws -> [String: [UInt8]] {
     let repo = cache.appendingPathComponent("models--BAAI--AltCLIP")
     let fm = FileManager.default
     for folder in ["blobs", "refs", "snapshots/\(commit)", ".no_exist/\(commit)"] {
@@ -24,7 +25,7 @@ private func writePythonCache(at cache: URL, commit: String) throws -> [String: 
                                   withDestinationPath: "../../blobs/\(etag)")
     }
     for name in ["model.safetensors", "model.safetensors.index.json", "tokenizer.json", "special_tokens_map.json",
-                 "preprocessor_config.json"] {
+                 "preprocessor_config.json"] + (markProcessorConfig ? ["processor_config.json"] : []) {
         _ = fm.createFile(atPath: repo.appendingPathComponent(".no_exist/\(commit)/\(name)").path, contents: Data())
     }
     return files
@@ -89,6 +90,28 @@ struct HubCacheTests {
         #expect(folder.lastPathComponent == FakeHub.commitA)
         #expect(hub.hubRequests.map(\.target) == ["/BAAI/AltCLIP/resolve/main/config.json"], "one HEAD for the commit")
         #expect(hub.cdnRequests.isEmpty)
+    }
+
+    @Test("online, a cache without a marker for an optional file asks for it once, then remembers the 404")
+    func pythonCacheOnlineWithoutMarker() throws {
+        let cache = try HubFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let files = try writePythonCache(at: cache, commit: FakeHub.commitA, markProcessorConfig: false)
+        let hub = try FakeHub()
+        hub.add("BAAI/AltCLIP", files: files, lfs: ["pytorch_model.bin", "sentencepiece.bpe.model"])
+        let client = HubClient(cacheDirectory: cache, endpoint: hub.endpoint, retryDelay: 0)
+        #expect(try client.resolve("BAAI/AltCLIP").lastPathComponent == FakeHub.commitA)
+        #expect(hub.hubRequests.map(\.target) == [
+            "/BAAI/AltCLIP/resolve/main/config.json",
+            "/BAAI/AltCLIP/resolve/\(FakeHub.commitA)/processor_config.json",
+        ])
+        let marker = cache.appendingPathComponent("models--BAAI--AltCLIP/.no_exist/\(FakeHub.commitA)/processor_config.json")
+        #expect(FileManager.default.fileExists(atPath: marker.path))
+        #expect(try client.resolve("BAAI/AltCLIP").lastPathComponent == FakeHub.commitA)
+        #expect(hub.hubRequests.count == 3, "the second run only asks for the commit: \(hub.hubRequests.map(\.target))")
+        // A full commit hash with every optional file present or marked needs no request at all.
+        #expect(try client.resolve("BAAI/AltCLIP@\(FakeHub.commitA)").lastPathComponent == FakeHub.commitA)
+        #expect(hub.hubRequests.count == 3 && hub.cdnRequests.isEmpty)
     }
 
     @Test("online but the hub unreachable: the cached revision is used, as huggingface_hub does")

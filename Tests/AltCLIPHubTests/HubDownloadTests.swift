@@ -53,7 +53,7 @@ struct HubDownloadTests {
         #expect(Set(blobs) == Set(expected.map(\.2)), "only finished blobs, no .incomplete left")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).count == 4)
         // Files the hub does not have are remembered, so the next run does not ask again.
-        for name in ["tokenizer.json", "special_tokens_map.json", "preprocessor_config.json"] {
+        for name in ["tokenizer.json", "special_tokens_map.json", "preprocessor_config.json", "processor_config.json"] {
             #expect(FileManager.default.fileExists(atPath: "\(repo)/.no_exist/\(commit)/\(name)"), "\(name)")
         }
         #expect(!FileManager.default.fileExists(atPath: "\(repo)/.no_exist/\(commit)/pytorch_model.bin"))
@@ -255,8 +255,52 @@ struct HubDownloadTests {
         let noExist = "\(repoFolder("models--BAAI--AltCLIP"))/.no_exist/\(FakeHub.commitA)"
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: noExist)) == [
             "model.safetensors", "model.safetensors.index.json", "tokenizer.json", "special_tokens_map.json",
-            "preprocessor_config.json",
+            "preprocessor_config.json", "processor_config.json",
         ])
+    }
+
+    @Test("processor_config.json is fetched when the repository has it")
+    func processorConfigFetched() throws {
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let processor = Array(#"{"image_processor": {"crop_size": 224}, "processor_class": "AltCLIPProcessor"}"#.utf8)
+        try hub.add("org/tiny", folder: HubFixtures.model, extra: ["processor_config.json": processor])
+        // A marker left for another commit does not count at this one.
+        let otherCommit = "\(repoFolder())/.no_exist/\(FakeHub.commitB)"
+        try FileManager.default.createDirectory(atPath: otherCommit, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: "\(otherCommit)/processor_config.json", contents: Data()))
+        let folder = try client().resolve("org/tiny")
+        #expect(try HubFixtures.bytes(folder.appendingPathComponent("processor_config.json")) == processor)
+        #expect(!FileManager.default.fileExists(atPath: "\(repoFolder())/.no_exist/\(FakeHub.commitA)/processor_config.json"))
+        #expect(hub.hubRequests.contains { $0.target == "/org/tiny/resolve/\(FakeHub.commitA)/processor_config.json" })
+    }
+
+    @Test("an optional file with a .no_exist marker for the commit is not asked for")
+    func noExistMarkerHonoured() throws {
+        defer { try? FileManager.default.removeItem(at: cache) }
+        // The hub has the file, but the cache says it does not exist at this commit: no request.
+        let processor = Array(#"{"processor_class": "AltCLIPProcessor"}"#.utf8)
+        try hub.add("org/tiny", folder: HubFixtures.model, extra: ["processor_config.json": processor])
+        let markers = "\(repoFolder())/.no_exist/\(FakeHub.commitA)"
+        try FileManager.default.createDirectory(atPath: markers, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: "\(markers)/processor_config.json", contents: Data()))
+        let folder = try client().resolve("org/tiny")
+        #expect(!hub.hubRequests.contains { $0.target.hasSuffix("/processor_config.json") },
+                "\(hub.hubRequests.map(\.target))")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("processor_config.json").path))
+    }
+
+    @Test("a 404 for an optional file leaves a .no_exist marker, and the next run does not ask again")
+    func missingOptionalFileMarked() throws {
+        defer { try? FileManager.default.removeItem(at: cache) }
+        try hub.add("org/tiny", folder: HubFixtures.model)
+        _ = try client().resolve("org/tiny")
+        let marker = "\(repoFolder())/.no_exist/\(FakeHub.commitA)/processor_config.json"
+        #expect(FileManager.default.fileExists(atPath: marker))
+        #expect((try? FileManager.default.attributesOfItem(atPath: marker)[.size] as? Int) == 0, "an empty file")
+        let asked = hub.hubRequests.filter { $0.target.hasSuffix("/processor_config.json") }.count
+        #expect(asked == 1)
+        _ = try client().resolve("org/tiny")
+        #expect(hub.hubRequests.filter { $0.target.hasSuffix("/processor_config.json") }.count == asked)
     }
 
     @Test("a pull-request revision is encoded in the URL and stored under refs/ like huggingface_hub does")

@@ -5,7 +5,7 @@ import Foundation
 /// decoding errors into `AltCLIPConfigError` with the file and the dotted key.
 enum ConfigJSON {
     /// The name transformers gives the config file inside a model folder.
-    static let fileName = "config.json"
+    static let fileName = ModelFolderFiles.config
 
     /// Reads `url`, or `url/config.json` when `url` is a folder.
     static func read(_ url: URL) throws -> (data: Data, path: String) {

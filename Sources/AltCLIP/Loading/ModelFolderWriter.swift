@@ -1,3 +1,4 @@
+import AltCLIPSupport
 import AltCLIPWeights
 import Foundation
 
@@ -7,8 +8,7 @@ import Foundation
 /// preprocessor files.
 public enum ModelFolderWriter {
     /// The files of a model folder besides the weights, copied when present.
-    public static let modelFiles = ["config.json", "tokenizer.json", "sentencepiece.bpe.model", "tokenizer_config.json",
-                                    "special_tokens_map.json", "preprocessor_config.json", "processor_config.json"]
+    public static let modelFiles = [ModelFolderFiles.config] + ModelFolderFiles.companions
 
     /// Writes `source`'s model to `destination`. The folder is built aside and moved into place, so a
     /// failure leaves nothing new behind and an existing folder untouched; in an existing folder the
@@ -27,7 +27,7 @@ public enum ModelFolderWriter {
                 guard FileManager.default.fileExists(atPath: file.path) else { continue }
                 try FileManager.default.copyItem(at: file.resolvingSymlinksInPath(), to: staging.appendingPathComponent(name))
             }
-            _ = try CheckpointConverter.convert(store: store, to: staging.appendingPathComponent("model.safetensors"), dtype: storage)
+            _ = try CheckpointConverter.convert(store: store, to: staging.appendingPathComponent(ModelFolderFiles.safetensors), dtype: storage)
         }
         return store.keys.count
     }
@@ -43,7 +43,7 @@ public enum ModelFolderWriter {
             if manager.fileExists(atPath: destination.path) {
                 let kept = try manager.contentsOfDirectory(atPath: destination.path).filter { name in
                     !modelFiles.contains(name) && !name.hasSuffix(".safetensors") && !name.hasSuffix(".bin")
-                        && name != "model.safetensors.index.json" && name != "pytorch_model.bin.index.json"
+                        && !ModelFolderFiles.weights.contains(name)
                         && !manager.fileExists(atPath: staging.appendingPathComponent(name).path)
                 }
                 for name in kept {
