@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "AltCLIPImage", targets: ["AltCLIPImage"]),
         .library(name: "AltCLIPWeights", targets: ["AltCLIPWeights"]),
         .library(name: "AltCLIPSupport", targets: ["AltCLIPSupport"]),
+        .library(name: "AltCLIPJSON", targets: ["AltCLIPJSON"]),
         .library(name: "AltCLIPTensor", targets: ["AltCLIPTensor"]),
         .library(name: "AltCLIPHub", targets: ["AltCLIPHub"]),
         .library(name: "AltCLIPStore", targets: ["AltCLIPStore"]),
@@ -53,17 +54,19 @@ let package = Package(
         // Input safety shared by every layer: regular-file reads that never block, checked size arithmetic,
         // the memory budget. Foundation only; the leaves below build on it and on nothing else of ours.
         .target(name: "AltCLIPSupport"),
+        // The strict JSON reader the leaves below share (values and member-by-member streaming). Foundation only.
+        .target(name: "AltCLIPJSON"),
         // Numeric core: tensor, GEMM on a real BLAS, the ops the models need.
         .target(name: "AltCLIPTensor", dependencies: ["AltCLIPSupport", "CDNNL", "COpenBLAS", "CAltCLIPKernels"]),
         // Checkpoint readers: safetensors and PyTorch zip/pickle, one WeightStore API. Foundation only.
-        .target(name: "AltCLIPWeights", dependencies: ["AltCLIPSupport"]),
+        .target(name: "AltCLIPWeights", dependencies: ["AltCLIPSupport", "AltCLIPJSON"]),
         // Hugging Face Hub access: `ORG/NAME[@REVISION]` to a local snapshot folder in huggingface_hub's
         // cache layout (download, resume, verification). Foundation (+FoundationNetworking) only.
         .target(name: "AltCLIPHub", dependencies: ["AltCLIPSupport"]),
         // XLM-R SentencePiece Unigram tokenizer. Foundation only.
-        .target(name: "AltCLIPTokenizer", dependencies: ["AltCLIPSupport"]),
+        .target(name: "AltCLIPTokenizer", dependencies: ["AltCLIPSupport", "AltCLIPJSON"]),
         // Image decoding and CLIPImageProcessor (Pillow-exact resampling). No tensor core.
-        .target(name: "AltCLIPImage", dependencies: ["AltCLIPSupport", "CJPEG", "CPNG", "CWebP", "CGIF"]),
+        .target(name: "AltCLIPImage", dependencies: ["AltCLIPSupport", "AltCLIPJSON", "CJPEG", "CPNG", "CWebP", "CGIF"]),
         // Inputs at scale (WebDataset tar shards through libarchive, brace ranges, shard partitions);
         // outside the model library's graph.
         .target(name: "AltCLIPDataset", dependencies: ["AltCLIPSupport", "CArchive"]),
@@ -108,6 +111,7 @@ let package = Package(
             dependencies: ["AltCLIP", "AltCLIPTensor", "AltCLIPStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "AltCLIPSupportTests", dependencies: ["AltCLIPSupport"]),
+        .testTarget(name: "AltCLIPJSONTests", dependencies: ["AltCLIPJSON"]),
         .testTarget(name: "AltCLIPTensorTests", dependencies: ["AltCLIPTensor"]),
         .testTarget(name: "AltCLIPWeightsTests", dependencies: ["AltCLIPWeights"]),
         .testTarget(name: "AltCLIPHubTests", dependencies: ["AltCLIPHub"]),

@@ -1,3 +1,4 @@
+import AltCLIPJSON
 import Foundation
 
 extension CLIPImageProcessorConfig {
@@ -140,7 +141,7 @@ private struct ConfigReader {
 
     func number(_ key: String) throws -> Double? {
         guard let v = value(key) else { return nil }
-        guard case .number(let n) = v else { throw fail(key, "a number", v) }
+        guard let n = v.numberValue else { throw fail(key, "a number", v) }
         return n
     }
 
@@ -150,18 +151,22 @@ private struct ConfigReader {
     }
 
     private func integer(_ v: JSONValue, key: String) throws -> Int {
-        guard case .number(let n) = v, let i = Int(exactly: n) else { throw fail(key, "an integer", v) }
-        return i
+        switch v {
+        case .integer(let i): if let i = Int(exactly: i) { return i }
+        case .number(let n): if let i = Int(exactly: n) { return i }
+        default: break
+        }
+        throw fail(key, "an integer", v)
     }
 
     /// A number (same for all channels) or a list of numbers.
     func channelValues(_ key: String) throws -> [Double]? {
         guard let v = value(key) else { return nil }
         switch v {
-        case .number(let n): return [n, n, n]
+        case .integer, .number: return Array(repeating: v.numberValue!, count: 3)
         case .array(let list):
             return try list.map { item in
-                guard case .number(let n) = item else { throw fail(key, "numbers", v) }
+                guard let n = item.numberValue else { throw fail(key, "numbers", v) }
                 return n
             }
         default: throw fail(key, "a number or a list of numbers", v)

@@ -1,3 +1,4 @@
+import AltCLIPJSON
 import AltCLIPSupport
 import Foundation
 
@@ -63,7 +64,7 @@ public struct CLIPImageProcessorConfig: Sendable, Equatable {
         if FileManager.default.fileExists(atPath: nested.path) {
             let object = try Self.jsonObject(at: nested)
             if let inner = object["image_processor"], inner != .null {
-                guard case .object(let dictionary) = inner else {
+                guard let dictionary = inner.objectValue else {
                     throw ImageError.invalidConfigValue(
                         file: ModelFolderFiles.processorConfig, key: "image_processor", expected: "an object",
                         actual: inner.description)
@@ -97,11 +98,11 @@ public struct CLIPImageProcessorConfig: Sendable, Equatable {
     static func jsonObject(_ data: Data, file: String) throws -> [String: JSONValue] {
         let parsed: JSONValue
         do {
-            parsed = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw ImageError.malformedConfig(file: file, reason: String(describing: error))
+            parsed = try JSONReader.parse(data)
+        } catch let error as JSONError {
+            throw ImageError.malformedConfig(file: file, reason: error.description)
         }
-        guard case .object(let object) = parsed else {
+        guard let object = parsed.objectValue else {
             throw ImageError.malformedConfig(file: file, reason: "the top level is not a JSON object")
         }
         return object

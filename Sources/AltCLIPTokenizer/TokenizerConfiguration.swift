@@ -1,3 +1,4 @@
+import AltCLIPJSON
 /// What `tokenizer_config.json`, `special_tokens_map.json` and the `added_tokens` of `tokenizer.json` say about
 /// special tokens and limits, resolved the way transformers 5.x `from_pretrained` does.
 struct TokenizerConfiguration: Sendable {

@@ -1,3 +1,4 @@
+import AltCLIPJSON
 import Foundation
 
 /// Reads what transformers' `XLMRobertaTokenizer` takes from `tokenizer.json`: the Unigram vocabulary, the
@@ -18,9 +19,18 @@ struct TokenizerJSONReader {
     init(bytes: Data, file: String) throws {
         self.file = file
         var sawModel = false
+        do {
+            try read(bytes, sawModel: &sawModel)
+        } catch let error as JSONError {
+            throw TokenizerError(error, file: file)
+        }
+        guard sawModel else { throw TokenizerError.missingKey(file: file, key: "model") }
+    }
+
+    private mutating func read(_ bytes: Data, sawModel: inout Bool) throws {
         try bytes.withUnsafeBytes { raw in
             let buffer = raw.bindMemory(to: UInt8.self)
-            var reader = JSONReader(bytes: buffer, file: file)
+            var reader = JSONReader(bytes: buffer)
             guard reader.peek() == UInt8(ascii: "{") else {
                 throw TokenizerError.wrongType(file: file, key: "(top level)", expected: "an object", actual: "another value")
             }
@@ -41,7 +51,6 @@ struct TokenizerJSONReader {
             }
             try reader.expectEnd()
         }
-        guard sawModel else { throw TokenizerError.missingKey(file: file, key: "model") }
     }
 
     private mutating func readModel(_ reader: inout JSONReader) throws {

@@ -1,3 +1,4 @@
+import AltCLIPJSON
 import AltCLIPSupport
 import Foundation
 

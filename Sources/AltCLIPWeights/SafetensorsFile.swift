@@ -1,3 +1,4 @@
+import AltCLIPJSON
 /// A validated safetensors file: an 8-byte little-endian header length, a JSON header, then the data
 /// area holding every tensor back to back (format: huggingface/safetensors README).
 ///
@@ -37,7 +38,7 @@ final class SafetensorsFile: WeightSource {
         }
         let dataStart = 8 + Int(headerLength)
         let dataSize = file.count - dataStart
-        let json = try JSONParser.parse(file.slice(8, Int(headerLength))!, file: path, baseOffset: 8)
+        let json = try WeightJSON.parse(file.slice(8, Int(headerLength))!, file: path, baseOffset: 8)
         guard case let .object(members) = json else { throw WeightError.headerNotObject(file: path) }
 
         var metadata: [String: String] = [:]

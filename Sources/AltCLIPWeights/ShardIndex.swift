@@ -1,3 +1,4 @@
+import AltCLIPJSON
 import Foundation
 
 /// A `model.safetensors.index.json` or `pytorch_model.bin.index.json`: `{"metadata": {...},
@@ -13,7 +14,7 @@ struct ShardIndex {
     init(url: URL) throws {
         let path = url.path
         let file = try MappedFile(url: url)
-        let json = try JSONParser.parse(file.bytes, file: path)
+        let json = try WeightJSON.parse(file.bytes, file: path)
         guard case let .object(members) = json else { throw WeightError.headerNotObject(file: path) }
         var weightMap: [String: String] = [:]
         var shards: [String] = []

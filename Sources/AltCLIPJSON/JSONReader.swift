@@ -1,25 +1,51 @@
 import Foundation
 
-/// A strict JSON reader over UTF-8 bytes (RFC 8259), fast enough for a 17 MB `tokenizer.json`.
+/// A strict JSON reader over UTF-8 bytes (RFC 8259), fast enough for XLM-R's 17 MB `tokenizer.json`.
 ///
-/// Besides building `JSONValue` trees it can walk objects and arrays member by member, so the big
-/// Unigram vocabulary is read straight into compact storage instead of a tree of 250k small arrays.
-struct JSONReader {
+/// Besides building `JSONValue` trees it can walk objects and arrays member by member, so a big table
+/// (the Unigram vocabulary) is read straight into compact storage instead of a tree of small arrays.
+/// Errors are `JSONError`s with the byte offset; nesting is limited (`maxDepth`) so hostile input cannot
+/// exhaust the stack.
+///
+/// ```swift
+/// let value = try JSONReader.parse(data)                           // one document
+/// try bytes.withUnsafeBufferPointer { buffer in                    // streaming
+///     var reader = JSONReader(bytes: buffer)
+///     try reader.forEachMember { reader, key in _ = try reader.parseValue() }
+///     try reader.expectEnd()
+/// }
+/// ```
+public struct JSONReader {
+    /// What to do when an object names a key twice.
+    public enum DuplicateKeys: Sendable {
+        /// Keep both in the tree; lookups take the last (Python's `json`).
+        case keep
+        /// Throw `JSONError.duplicateKey` (Foundation would silently keep one of them).
+        case reject
+    }
+
     private let bytes: UnsafeBufferPointer<UInt8>
-    private(set) var position = 0
-    let file: String
-    private static let maxDepth = 512
+    /// The read position, from the start of `bytes`.
+    public private(set) var position = 0
+    /// Added to `position` in errors, when `bytes` is a slice of a larger file.
+    public let baseOffset: Int
+    public let maxDepth: Int
+    public let duplicateKeys: DuplicateKeys
 
-    init(bytes: UnsafeBufferPointer<UInt8>, file: String) {
+    public init(bytes: UnsafeBufferPointer<UInt8>, baseOffset: Int = 0, maxDepth: Int = 512,
+                duplicateKeys: DuplicateKeys = .keep) {
         self.bytes = bytes
-        self.file = file
+        self.baseOffset = baseOffset
+        self.maxDepth = max(maxDepth, 1)
+        self.duplicateKeys = duplicateKeys
     }
 
-    func error(_ reason: String) -> TokenizerError {
-        .malformedJSON(file: file, offset: position, reason: reason)
+    /// A `malformed` error at the current position.
+    public func error(_ reason: String) -> JSONError {
+        .malformed(offset: baseOffset + position, reason: reason)
     }
 
-    mutating func skipWhitespace() {
+    public mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x09, 0x0A, 0x0D: position += 1
@@ -29,7 +55,7 @@ struct JSONReader {
     }
 
     /// Next non-whitespace byte without consuming it (nil at end of input).
-    mutating func peek() -> UInt8? {
+    public mutating func peek() -> UInt8? {
         skipWhitespace()
         return position < bytes.count ? bytes[position] : nil
     }
@@ -44,24 +70,33 @@ struct JSONReader {
     }
 
     /// Parses one complete document and checks that only whitespace follows.
-    mutating func parseDocument() throws -> JSONValue {
-        let value = try parseValue(depth: 0)
+    public mutating func parseDocument() throws -> JSONValue {
+        let value = try parseValue()
         try expectEnd()
         return value
     }
 
-    mutating func expectEnd() throws {
+    /// Checks that only whitespace is left.
+    public mutating func expectEnd() throws {
         skipWhitespace()
         guard position == bytes.count else { throw error("unexpected data after the JSON value") }
     }
 
-    mutating func parseValue(depth: Int = 0) throws -> JSONValue {
-        guard depth < Self.maxDepth else { throw error("nesting deeper than \(Self.maxDepth)") }
+    /// Parses the next value (nested `depth` levels deep, for the nesting limit).
+    public mutating func parseValue(depth: Int = 0) throws -> JSONValue {
+        guard depth < maxDepth else { throw error("nesting deeper than \(maxDepth)") }
         guard let byte = peek() else { throw error("unexpected end of input, expected a value") }
         switch byte {
         case UInt8(ascii: "{"):
-            var members: [String: JSONValue] = [:]
-            try forEachMember { reader, key in members[key] = try reader.parseValue(depth: depth + 1) }
+            var members: [(key: String, value: JSONValue)] = []
+            var seen = Set<String>()
+            let rejecting = duplicateKeys == .reject
+            try forEachMember { reader, key in
+                if rejecting, !seen.insert(key).inserted {
+                    throw JSONError.duplicateKey(key: key, offset: reader.baseOffset + reader.lastKeyOffset)
+                }
+                members.append((key, try reader.parseValue(depth: depth + 1)))
+            }
             return .object(members)
         case UInt8(ascii: "["):
             var elements: [JSONValue] = []
@@ -79,7 +114,8 @@ struct JSONReader {
             try expectLiteral("null")
             return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return .number(try parseNumber())
+            let (value, integer) = try scanNumber()
+            return integer.map(JSONValue.integer) ?? .number(value)
         default:
             throw error("unexpected character '\(Character(Unicode.Scalar(byte)))'")
         }
@@ -95,8 +131,11 @@ struct JSONReader {
         position += count
     }
 
+    /// Where the last member name read by `forEachMember` began (its opening quote).
+    private var lastKeyOffset = 0
+
     /// Calls `body` for each member of an object; `body` must consume the member's value.
-    mutating func forEachMember(_ body: (inout JSONReader, String) throws -> Void) throws {
+    public mutating func forEachMember(_ body: (inout JSONReader, String) throws -> Void) throws {
         try expect(UInt8(ascii: "{"))
         if peek() == UInt8(ascii: "}") {
             position += 1
@@ -104,18 +143,20 @@ struct JSONReader {
         }
         while true {
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            let keyOffset = position
             let key = try parseString()
+            lastKeyOffset = keyOffset
             try expect(UInt8(ascii: ":"))
             try body(&self, key)
             guard let next = peek() else { throw error("unexpected end of input in object") }
+            guard next == UInt8(ascii: ",") || next == UInt8(ascii: "}") else { throw error("expected ',' or '}' in object") }
             position += 1
             if next == UInt8(ascii: "}") { return }
-            guard next == UInt8(ascii: ",") else { throw error("expected ',' or '}' in object") }
         }
     }
 
     /// Calls `body` for each element of an array; `body` must consume the element.
-    mutating func forEachElement(_ body: (inout JSONReader) throws -> Void) throws {
+    public mutating func forEachElement(_ body: (inout JSONReader) throws -> Void) throws {
         try expect(UInt8(ascii: "["))
         if peek() == UInt8(ascii: "]") {
             position += 1
@@ -124,13 +165,14 @@ struct JSONReader {
         while true {
             try body(&self)
             guard let next = peek() else { throw error("unexpected end of input in array") }
+            guard next == UInt8(ascii: ",") || next == UInt8(ascii: "]") else { throw error("expected ',' or ']' in array") }
             position += 1
             if next == UInt8(ascii: "]") { return }
-            guard next == UInt8(ascii: ",") else { throw error("expected ',' or ']' in array") }
         }
     }
 
-    mutating func parseString() throws -> String {
+    /// Parses a string (escapes decoded, UTF-8 validated).
+    public mutating func parseString() throws -> String {
         try expect(UInt8(ascii: "\""))
         let start = position
         // Fast path: no escapes.
@@ -216,8 +258,14 @@ struct JSONReader {
         return value
     }
 
-    /// Parses a JSON number (grammar checked here; the conversion is the correctly rounded `strtod`).
-    mutating func parseNumber() throws -> Double {
+    /// Parses a number as a `Double` (correctly rounded).
+    public mutating func parseNumber() throws -> Double {
+        try scanNumber().value
+    }
+
+    /// Checks the number grammar here; the value is exact for integer literals up to 15 digits, else the
+    /// correctly rounded conversion. `integer` is set for an integer literal that fits `Int64`.
+    private mutating func scanNumber() throws -> (value: Double, integer: Int64?) {
         skipWhitespace()
         let start = position
         if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
@@ -246,19 +294,20 @@ struct JSONReader {
         let length = position - start
         if isInteger && length <= 15 {
             // Exact: fewer than 2^53.
-            var value = 0
+            var value: Int64 = 0
             var i = start
             let negative = bytes[i] == UInt8(ascii: "-")
             if negative { i += 1 }
             while i < position {
-                value = value * 10 + Int(bytes[i] - UInt8(ascii: "0"))
+                value = value * 10 + Int64(bytes[i] - UInt8(ascii: "0"))
                 i += 1
             }
-            return Double(negative ? -value : value)
+            let signed = negative ? -value : value
+            return (Double(signed), signed)
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         guard let value = Double(text) else { throw error("invalid number") }
-        return value
+        return (value, isInteger ? Int64(text) : nil)
     }
 
     @inline(__always) private func isDigit(_ b: UInt8) -> Bool {
@@ -267,12 +316,17 @@ struct JSONReader {
 }
 
 extension JSONReader {
-    /// Parses a whole JSON document from `bytes`.
-    static func parse(_ bytes: Data, file: String) throws -> JSONValue {
-        try bytes.withUnsafeBytes { raw in
-            let buffer = raw.bindMemory(to: UInt8.self)
-            var reader = JSONReader(bytes: buffer, file: file)
-            return try reader.parseDocument()
-        }
+    /// Parses exactly one JSON document from `bytes`; only whitespace may follow it.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, baseOffset: Int = 0, maxDepth: Int = 512,
+                             duplicateKeys: DuplicateKeys = .keep) throws -> JSONValue {
+        var reader = JSONReader(bytes: bytes.bindMemory(to: UInt8.self), baseOffset: baseOffset, maxDepth: maxDepth,
+                                duplicateKeys: duplicateKeys)
+        return try reader.parseDocument()
+    }
+
+    /// Parses exactly one JSON document (any contiguous bytes: `[UInt8]`, `Data`, …).
+    public static func parse<Bytes: ContiguousBytes>(_ bytes: Bytes, maxDepth: Int = 512,
+                                                     duplicateKeys: DuplicateKeys = .keep) throws -> JSONValue {
+        try bytes.withUnsafeBytes { try parse($0, maxDepth: maxDepth, duplicateKeys: duplicateKeys) }
     }
 }
