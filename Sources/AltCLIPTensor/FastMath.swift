@@ -1,3 +1,5 @@
+import CAltCLIPKernels
+
 /// Branch-free Float32 `exp`, `erf` and `tanh` written so that loops calling them auto-vectorize
 /// (no libm calls, only arithmetic, bit casts and selects). Libm's scalar `expf`/`erff`/`tanhf` cost
 /// 5–40 ns per element here, which made softmax and the GELUs rival the GEMMs.
@@ -7,33 +9,13 @@
 /// `erf` ≤ 1.5e-7 absolute (Abramowitz–Stegun 7.1.26, the same approximation torch's vectorized CPU
 /// GELU uses); `tanh` ≤ ~3 ulp.
 enum FastMath {
-    /// eˣ: x = n·ln2 + r with |r| ≤ ln2/2, eʳ by a degree-7 Taylor polynomial, 2ⁿ from exponent bits
-    /// (as two factors, so n can span the subnormal results down to 2⁻¹⁵⁰ and up to 2¹²⁸).
+    /// eˣ: the library's one definition, `altclip_exp` in CAltCLIPKernels' altclip_exp.h (x = n·ln2 + r
+    /// with |r| ≤ ln2/2, eʳ by a degree-7 Taylor polynomial, 2ⁿ from exponent bits as two factors), which
+    /// the C and AVX-512 softmax use too. A static inline C function: inlined here, so loops calling it
+    /// still vectorize.
     @inline(__always)
     static func exp(_ x: Float) -> Float {
-        let clamped = Swift.min(Swift.max(x, -104), 88.72284)
-        // Round to nearest by adding 1.5·2²³ (no `rintf` call, which would stop vectorization); the
-        // integer n is then in the low mantissa bits of `shifted`.
-        let shifted = clamped * 1.44269504 + 12_582_912
-        let n = shifted - 12_582_912
-        // ln2 split in two so n·ln2High is exact.
-        let r = (clamped - n * 0.693145751953125) - n * 1.428606765330187e-6
-        var p: Float = 1.0 / 5040
-        p = p * r + 1.0 / 720
-        p = p * r + 1.0 / 120
-        p = p * r + 1.0 / 24
-        p = p * r + 1.0 / 6
-        p = p * r + 0.5
-        p = p * r + 1
-        p = p * r + 1
-        let k = Int32(bitPattern: shifted.bitPattern &- 0x4B40_0000)
-        let half = k &>> 1
-        let scale1 = Float(bitPattern: UInt32(bitPattern: (half &+ 127) &<< 23))
-        let scale2 = Float(bitPattern: UInt32(bitPattern: (k &- half &+ 127) &<< 23))
-        var y = (p * scale1) * scale2
-        y = x < -104 ? 0 : y
-        y = x > 88.72284 ? .infinity : y
-        return x.isNaN ? x : y
+        altclip_exp(x)
     }
 
     /// eʳ − 1 for |r| ≤ ln2/2, without the cancellation of `exp(r) − 1`.

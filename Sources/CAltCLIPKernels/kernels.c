@@ -1,4 +1,5 @@
 #include "altclip_kernels.h"
+#include "altclip_exp.h"
 
 #include <string.h>
 
@@ -14,32 +15,6 @@ static void convert_portable(const float *source, uint16_t *target, size_t count
     for (size_t i = 0; i < count; i++) target[i] = round_one(source[i]);
 }
 
-/* eˣ for x − max ≤ 0 arguments: x = n·ln2 + r, |r| ≤ ln2/2, degree-7 Taylor polynomial, 2ⁿ from the
-   exponent bits in two factors (n down to −150 gives subnormal results). */
-static float exp_one(float x) {
-    if (x != x) return x;
-    if (x < -104.0f) return 0.0f;
-    if (x > 88.72284f) return __builtin_inff();
-    float shifted = x * 1.44269504f + 12582912.0f;
-    float n = shifted - 12582912.0f;
-    float r = (x - n * 0.693145751953125f) - n * 1.428606765330187e-6f;
-    float p = 1.0f / 5040;
-    p = p * r + 1.0f / 720;
-    p = p * r + 1.0f / 120;
-    p = p * r + 1.0f / 24;
-    p = p * r + 1.0f / 6;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    int32_t k = (int32_t)n;
-    int32_t half = k >> 1;
-    uint32_t b1 = (uint32_t)(half + 127) << 23, b2 = (uint32_t)(k - half + 127) << 23;
-    float s1, s2;
-    memcpy(&s1, &b1, 4);
-    memcpy(&s2, &b2, 4);
-    return (p * s1) * s2;
-}
-
 static void softmax_portable(float *row, size_t count) {
     if (count == 0) return;
     float m = -__builtin_inff();
@@ -49,7 +24,7 @@ static void softmax_portable(float *row, size_t count) {
         else if (row[i] > m) m = row[i];
     }
     float sum = 0;
-    for (size_t i = 0; i < count; i++) { row[i] = exp_one(row[i] - m); sum += row[i]; }
+    for (size_t i = 0; i < count; i++) { row[i] = altclip_exp(row[i] - m); sum += row[i]; }
     float inverse = nan ? __builtin_nanf("") : 1.0f / sum;
     for (size_t i = 0; i < count; i++) row[i] *= inverse;
 }
@@ -57,24 +32,20 @@ static void softmax_portable(float *row, size_t count) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
+/* altclip_exp on 16 lanes: the same constants and polynomial (with fused multiply-adds), 2ⁿ by scalef. */
+#define ALTCLIP_EXP16_CONSTANT(v) _mm512_set1_ps(v)
+
 __attribute__((target("avx512f")))
 static __m512 exp16(__m512 x) {
-    __m512 c = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-104.0f)), _mm512_set1_ps(88.72284f));
-    __m512 shifted = _mm512_fmadd_ps(c, _mm512_set1_ps(1.44269504f), _mm512_set1_ps(12582912.0f));
-    __m512 n = _mm512_sub_ps(shifted, _mm512_set1_ps(12582912.0f));
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), c);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187e-6f), r);
-    __m512 p = _mm512_set1_ps(1.0f / 5040);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    __m512 c = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(ALTCLIP_EXP_MIN_ARG)), _mm512_set1_ps(ALTCLIP_EXP_MAX_ARG));
+    __m512 shifted = _mm512_fmadd_ps(c, _mm512_set1_ps(ALTCLIP_EXP_LOG2E), _mm512_set1_ps(ALTCLIP_EXP_ROUNDER));
+    __m512 n = _mm512_sub_ps(shifted, _mm512_set1_ps(ALTCLIP_EXP_ROUNDER));
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(ALTCLIP_EXP_LN2_HI), c);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(ALTCLIP_EXP_LN2_LO), r);
+    __m512 p = ALTCLIP_EXP_POLYNOMIAL(_mm512_fmadd_ps, ALTCLIP_EXP16_CONSTANT, r);
     __m512 y = _mm512_scalef_ps(p, n);  /* p · 2ⁿ, subnormal results included */
-    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(-104.0f), _CMP_LT_OQ), _mm512_setzero_ps());
-    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(88.72284f), _CMP_GT_OQ),
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(ALTCLIP_EXP_MIN_ARG), _CMP_LT_OQ), _mm512_setzero_ps());
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(ALTCLIP_EXP_MAX_ARG), _CMP_GT_OQ),
                            _mm512_set1_ps(__builtin_inff()));
     return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
 }

@@ -90,4 +90,28 @@ struct ElementwiseTests {
         let tanhEdge = Ops.tanh(Tensor(shape: [4], scalars: [.infinity, -.infinity, .nan, 0])).scalars
         #expect(tanhEdge[0] == 1 && tanhEdge[1] == -1 && tanhEdge[2].isNaN && tanhEdge[3] == 0)
     }
+
+    /// One exp definition (altclip_exp.h): the Swift elementwise exp and the C softmax (its AVX-512 form
+    /// where the CPU has it, with fused multiply-adds) give the same numbers to an ulp or two, down to
+    /// subnormal results, and both match the true exp.
+    @Test func softmaxAndElementwiseExpShareOneDefinition() {
+        var rng = SeededRandom(seed: 31)
+        for width in [1, 7, 16, 33, 1_000] {
+            let x = rng.tensor([5, width], -95, 5)
+            let rows = x.scalars
+            var viaExp: [Float] = []
+            for r in 0..<5 {
+                let row = Array(rows[(r * width)..<((r + 1) * width)])
+                let top = row.max()!
+                let e = Ops.exp(Tensor(shape: [width], scalars: row.map { $0 - top })).scalars
+                let sum = e.reduce(0, +)
+                viaExp += e.map { $0 * (1 / sum) }
+                // Against the true exp too (the shifted arguments reach −100: subnormal results).
+                expectClose("exp row \(r) of \(width)", Tensor(shape: [width], scalars: e), shape: [width],
+                            row.map { Foundation.exp(Double($0 - top)) }, absolute: 1.5e-45, relative: 2.5e-7)
+            }
+            expectClose("softmax vs exp, width \(width)", Ops.softmax(x), shape: x.shape, viaExp.map(Double.init),
+                        absolute: 1e-44, relative: 1e-6)
+        }
+    }
 }

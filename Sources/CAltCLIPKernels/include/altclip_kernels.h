@@ -12,8 +12,8 @@
 /// become zero of the same sign, as the CPU's bfloat16 conversion and dot products treat them.
 void altclip_f32_to_bf16(const float *source, uint16_t *target, size_t count);
 
-/// Softmax of one row in place: exp(x − max) / Σ, with the same exp approximation as the Swift
-/// kernels (degree-7 polynomial, ≤ 2 ulp). A row of −∞ gives NaN (as torch); a NaN anywhere makes the
+/// Softmax of one row in place: exp(x − max) / Σ, with the library's exp approximation
+/// (`altclip_exp` in altclip_exp.h, which Swift's FastMath.exp calls too; ≤ 2 ulp). A row of −∞ gives NaN (as torch); a NaN anywhere makes the
 /// row NaN. AVX-512 where available.
 void altclip_softmax_row(float *row, size_t count);
 
