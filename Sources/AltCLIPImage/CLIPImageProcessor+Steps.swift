@@ -1,3 +1,5 @@
+import AltCLIPSupport
+
 /// One image after resize and crop: 8-bit, CHW, not yet rescaled.
 struct PreparedImage: Sendable {
     let height: Int
@@ -140,7 +142,7 @@ extension CLIPImageProcessor {
             out.initialize(repeating: 0)
             let base = out.baseAddress!
             lookup.withUnsafeBufferPointer { table in
-                Parallel.forEachChunk(images.count, costPerItem: perImage) { chunk in
+                ThreadBudget.forEachChunk(images.count, costPerItem: perImage) { chunk in
                     for i in chunk {
                         let image = images[i]
                         for c in 0..<3 {

@@ -38,7 +38,7 @@ public struct CLIPImageProcessor: Sendable {
             return try preprocessFixed(count: images.count, size: size) { images[$0] }
         }
         let prepared = ResultSlots<PreparedImage>(count: images.count)
-        let inner = images.count < Parallel.coreCount
+        let inner = images.count < ThreadBudget.count
         ThreadBudget.forEach(iterations: images.count) { i in
             prepared.set(i, Result { try prepare(images[i], parallel: inner) }.mapError(ImageDecoder.imageError))
         }
@@ -92,7 +92,7 @@ public struct CLIPImageProcessor: Sendable {
     ) throws -> PixelValues {
         let perImage = 3 * size.height * size.width
         let errors = ResultSlots<Bool>(count: count)
-        let inner = count < Parallel.coreCount
+        let inner = count < ThreadBudget.count
         let values = [Float](unsafeUninitializedCapacity: count * perImage) { out, initialized in
             let base = out.baseAddress!
             ThreadBudget.forEach(iterations: count) { i in
@@ -115,7 +115,7 @@ public struct CLIPImageProcessor: Sendable {
 
     private func prepareFiles(_ urls: [URL], options: DecodeOptions) -> [Result<PreparedImage, ImageError>] {
         let prepared = ResultSlots<PreparedImage>(count: urls.count)
-        let inner = urls.count < Parallel.coreCount
+        let inner = urls.count < ThreadBudget.count
         ThreadBudget.forEach(iterations: urls.count) { i in
             prepared.set(i, Result {
                 try prepare(ImageDecoder.decode(contentsOf: urls[i], options: options), parallel: inner)

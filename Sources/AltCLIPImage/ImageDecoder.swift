@@ -107,7 +107,7 @@ struct DecodeContext {
     }
 }
 
-/// Result storage written from `concurrentPerform` iterations (each index written once).
+/// Result storage written from `ThreadBudget.forEach` iterations (each index written once).
 final class ResultSlots<Value>: @unchecked Sendable {
     private var storage: [Result<Value, ImageError>?]
     private let lock = NSLock()

@@ -1,3 +1,5 @@
+import AltCLIPSupport
+
 extension ImageResampler {
     /// Pillow's NEAREST resize: `ImagingScaleAffine` walking the source with accumulated double steps
     /// (`xo += a[0]`), truncating to pick the pixel; positions outside the source stay black.
@@ -29,7 +31,7 @@ extension ImageResampler {
             image.pixels.withUnsafeBufferPointer { input in
                 let inBase = input.baseAddress!
                 let outBase = out.baseAddress!
-                Parallel.forEachChunk(height, costPerItem: outRowBytes, enabled: parallel) { chunk in
+                ThreadBudget.forEachChunk(height, costPerItem: outRowBytes, enabled: parallel) { chunk in
                     for y in chunk {
                         let dst = outBase + y * outRowBytes
                         let yi = yIndex[y]

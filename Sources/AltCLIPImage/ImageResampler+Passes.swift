@@ -1,3 +1,5 @@
+import AltCLIPSupport
+
 /// Interleaved RGB samples between passes (`UInt8`, or `Float` holding the same 0...255 integers).
 struct SampleImage<Sample: ResampleSample> {
     let width: Int
@@ -26,7 +28,7 @@ extension ImageResampler {
             image.pixels.withUnsafeBufferPointer { input in withWeights(c) { w in
                 let inBase = input.baseAddress!
                 let outBase = out.baseAddress!
-                Parallel.forEachChunk(blocks, costPerItem: block * outRowSamples * c.kernelSize, enabled: parallel) { chunk in
+                ThreadBudget.forEachChunk(blocks, costPerItem: block * outRowSamples * c.kernelSize, enabled: parallel) { chunk in
                     let lanes = block * 3
                     // One spare float per column lets each pixel move as a single 4-float store.
                     let floatStride = lanes + 1
@@ -119,7 +121,7 @@ extension ImageResampler {
             image.samples.withUnsafeBufferPointer { input in withWeights(c) { w in
                 let inBase = input.baseAddress! + columns.lowerBound * 3
                 let outBase = out.baseAddress!
-                Parallel.forEachChunk(outHeight, costPerItem: rowBytes * c.kernelSize, enabled: parallel) { chunk in
+                ThreadBudget.forEachChunk(outHeight, costPerItem: rowBytes * c.kernelSize, enabled: parallel) { chunk in
                     let acc = UnsafeMutablePointer<Int32>.allocate(capacity: rowBytes)
                     defer { acc.deallocate() }
                     for j in chunk {

@@ -23,10 +23,15 @@ public enum ThreadBudget {
         lock.unlock()
     }
 
+    /// Runs `worker()` on `threads` threads at once and returns true, or returns false without running
+    /// anything when it cannot (the loop then uses Dispatch). The tensor core passes oneDNN's OpenMP team.
+    public typealias Team = (_ threads: Int, _ worker: () -> Void) -> Bool
+
     /// Runs `body(i)` for every `i` in `0..<iterations` on at most `count` threads (`maxThreads` lowers
     /// that further), handing indices out on demand so a slow item does not hold the others back.
-    /// With a budget of one, or one item, everything runs on the calling thread.
-    public static func forEach(iterations: Int, maxThreads: Int? = nil, _ body: (Int) -> Void) {
+    /// With a budget of one, or one item, everything runs on the calling thread. The threads are
+    /// `team`'s when given and able, else Dispatch's.
+    public static func forEach(iterations: Int, maxThreads: Int? = nil, team: Team? = nil, _ body: (Int) -> Void) {
         guard iterations > 0 else { return }
         let workers = min(iterations, count, max(maxThreads ?? Int.max, 1))
         if workers <= 1 {
@@ -34,23 +39,28 @@ public enum ThreadBudget {
             return
         }
         let next = IndexCounter()
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let i = next.take(below: iterations) { body(i) }
-        }
+        func worker() { while let i = next.take(below: iterations) { body(i) } }
+        if let team, team(workers, worker) { return }
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in worker() }
     }
 
     /// Runs `body` over `0..<count` split into contiguous ranges, in parallel (within the budget) when
-    /// `count × costPerItem` (roughly scalar operations) is worth more than waking threads; else serially.
-    public static func forEachChunk(_ count: Int, costPerItem: Int, enabled: Bool = true, _ body: (Range<Int>) -> Void) {
+    /// `count × costPerItem` (roughly scalar operations) reaches `minimumWork`, i.e. is worth more than
+    /// waking threads; else serially on the calling thread. Several ranges per thread, handed out on
+    /// demand, so a preempted core does not hold back the whole loop (the machine is often shared).
+    /// `enabled: false` forces the serial path (the caller is already parallel at a coarser level).
+    public static func forEachChunk(_ count: Int, costPerItem: Int, enabled: Bool = true,
+                                    minimumWork: Int = minimumParallelWork, team: Team? = nil,
+                                    _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let total = count.multipliedReportingOverflow(by: max(costPerItem, 1))
         let threads = self.count
         let chunks = min(count, threads * 4)
-        guard enabled, threads > 1, chunks > 1, total.overflow || total.partialValue >= minimumParallelWork else {
+        guard enabled, threads > 1, chunks > 1, total.overflow || total.partialValue >= minimumWork else {
             body(0..<count)
             return
         }
-        forEach(iterations: chunks) { chunk in
+        forEach(iterations: chunks, team: team) { chunk in
             let lower = count * chunk / chunks, upper = count * (chunk + 1) / chunks
             if lower < upper { body(lower..<upper) }
         }

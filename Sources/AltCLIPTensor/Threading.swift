@@ -22,28 +22,17 @@ public enum Threading {
     }
 
     /// Runs `body` over `0..<count` split into contiguous chunks, in parallel when the total work
-    /// (`count × costPerItem`, roughly in scalar operations) is worth more than the cost of waking threads.
+    /// (`count × costPerItem`, roughly in scalar operations) is worth more than the cost of waking threads:
+    /// the process's one parallel loop (`ThreadBudget.forEachChunk`), on the OpenMP team when
+    /// `runsOnOpenMP`.
     static func parallelFor(_ count: Int, costPerItem: Int, _ body: (Range<Int>) -> Void) {
-        let threads = threadCount
-        guard count > 1, threads > 1, count &* max(costPerItem, 1) >= minimumParallelWork else {
-            if count > 0 { body(0..<count) }
-            return
-        }
-        // Several chunks per thread, handed out on demand, so a preempted core does not hold back
-        // the whole loop (the machine is often shared).
-        let chunks = min(count, threads * 4)
-        @inline(__always) func run(_ chunk: Int) {
-            let start = count * chunk / chunks, end = count * (chunk + 1) / chunks
-            if start < end { body(start..<end) }
-        }
-        if runsOnOpenMP {
-            let next = IndexCounter()
-            let ran = OpenMPRuntime.parallel(threads: min(threads, chunks)) { _, _ in
-                while let chunk = next.take(below: chunks) { run(chunk) }
-            }
-            if ran { return }
-        }
-        ThreadBudget.forEach(iterations: chunks) { run($0) }
+        ThreadBudget.forEachChunk(count, costPerItem: costPerItem, minimumWork: minimumParallelWork,
+                                  team: runsOnOpenMP ? openMPTeam : nil, body)
+    }
+
+    /// oneDNN's OpenMP team as a `ThreadBudget.Team` (false when libgomp is not available).
+    static func openMPTeam(threads: Int, worker: () -> Void) -> Bool {
+        OpenMPRuntime.parallel(threads: threads) { _, _ in worker() }
     }
 
     /// Where our loops run. With oneDNN they run on its OpenMP team: after each GEMM libgomp's idle
