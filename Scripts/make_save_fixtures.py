@@ -4,8 +4,8 @@ each file Swift wrote, so the Swift test can tell it still writes those bytes) a
 Tests/Fixtures/models/saved-by-swift.safetensors (transformers' outputs on fixed texts and the samples).
 
 Run (the pinned venv, `make venv`):
-    .build/debug/altclip convert --model Models/altclip-demo --out /tmp/saved-demo   # or save(to:)
-    .venv/bin/python Scripts/make_save_fixtures.py /tmp/saved-demo
+    swift run altclip convert --model Models/altclip-demo --out .build/saved-demo   # or save(to:)
+    .venv/bin/python Scripts/make_save_fixtures.py .build/saved-demo
 """
 import hashlib
 import json
