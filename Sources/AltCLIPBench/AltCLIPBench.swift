@@ -53,7 +53,7 @@ struct TowerBench: ParsableCommand {
         var prepareTime = Duration.zero
         if !lazy {
             // Steady state: convert (pack) the timed tower's weights now, outside the timings.
-            prepareTime = clock.measure { tower == .image ? model.visionModel.prepare() : model.textModel.prepare() }
+            prepareTime = try clock.measure { try tower == .image ? model.visionModel.prepare() : model.textModel.prepare() }
         }
         let forward: () throws -> Void
         switch tower {
@@ -94,12 +94,7 @@ struct TowerBench: ParsableCommand {
 
     /// The kernels the linear layers and the remaining GEMMs (attention) run on.
     var backendDescription: String {
-        switch dtype {
-        case .int8: return "oneDNN gemm_u8s8s32/s8s8s32 (int8 linear) + \(GEMMBackend.current)"
-        case .fp32, .bf16:
-            let type: MatmulWeight.Precision = dtype == .bf16 ? .bfloat16 : .float32
-            let kernel = (try? MatmulWeight(Tensor(zeros: [1024, 1024]), precision: type).kernelName(rows: 257)) ?? "?"
-            return "oneDNN matmul \(kernel) \(dtype.rawValue) (linear, fused epilogues) + \(GEMMBackend.current) (attention)"
-        }
+        let kernel = (try? MatmulWeight(Tensor(zeros: [1024, 1024]), precision: dtype.precision).kernelName(rows: 257)) ?? "?"
+        return "oneDNN matmul \(kernel) \(dtype.rawValue) (linear, fused epilogues) + \(GEMMBackend.current) (attention)"
     }
 }

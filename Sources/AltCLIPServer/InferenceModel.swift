@@ -70,7 +70,7 @@ public final class InferenceModel: Sendable {
     /// Runs one text and one image through the model so that the first request does not pay for
     /// weight conversion, and checks the model answers at all.
     func warmUp() throws {
-        pipeline.model.prepare()
+        try pipeline.model.prepare()
         _ = try embed(tokens: [tokenize("warm-up", truncate: true).ids])
         let size = pipeline.model.config.visionConfig.imageSize
         let pixels = try PixelValues(shape: [1, 3, size, size], values: Array(repeating: 0, count: 3 * size * size))

@@ -1,12 +1,21 @@
 import CDNNL
 import Foundation
 
-/// One oneDNN matmul primitive `dst[M, N] = epilogue(src[M, K] · W[K, N] + bias)` for a weight layout, created once per shape and epilogue and cached for the life of the process (oneDNN's
-/// kernels are JIT-compiled at creation, ~0.1–1 ms; a call then costs only argument set-up).
+/// One oneDNN matmul primitive `dst[M, N] = epilogue(src[M, K] · W[K, N] + bias)` for a weight layout,
+/// created once per shape and epilogue and cached for the life of the process (oneDNN's kernels are
+/// JIT-compiled at creation, ~0.1–1 ms; a call then costs only argument set-up).
+///
+/// int8 products (`u8` activations, `s8` weights, `s32` accumulation) take their dequantization as the
+/// first post-op, a multiply by a per-call `[1, N]` vector (activation scale × channel scale), and the
+/// bias as the second, an add of a per-call `[1, N]` vector that also carries the activations' zero
+/// point (`− scale·z·Σ_k q[o, k]`): both are runtime data, so one primitive serves every weight of a
+/// shape. (oneDNN 2.6 keeps its AMX/VNNI kernels only for output scales fixed at creation, or for such
+/// binary post-ops; runtime output scales or per-row operands fall back to reference kernels, and its
+/// own runtime zero point costs up to 2.7× the product's time for K = 4096.)
 final class MatmulPrimitive: @unchecked Sendable {
     struct Key: Hashable {
         let rows: Int, outFeatures: Int, inFeatures: Int
-        let precision: MatmulWeight.Precision
+        let precision: Precision
         /// Packed layout, or the stored `[out, in]` read in place.
         let packed: Bool
         let bias: Bool
@@ -21,16 +30,20 @@ final class MatmulPrimitive: @unchecked Sendable {
     let implementation: String
     /// The execution-argument index of the residual (binary add post-op), if any.
     let residualArgument: Int32?
+    /// int8: the execution-argument indices of the dequantization scales and of the bias (post-ops).
+    let scaleArgument: Int32?
+    let biasArgument: Int32?
 
     private init(key: Key, weights: dnnl_memory_desc_t) throws {
         guard let engine = OneDNN.engine else { throw TensorError.backend("oneDNN has no CPU engine") }
-        var source = try OneDNN.matrix(key.rows, key.inFeatures, key.precision.dataType)
+        let int8 = key.precision == .int8
+        var source = try OneDNN.matrix(key.rows, key.inFeatures, key.precision.sourceType)
         var weights = weights
         var destination = try OneDNN.matrix(key.rows, key.outFeatures, dnnl_f32)
         var bias = try OneDNN.matrix(1, key.outFeatures, dnnl_f32)
         var operation = dnnl_matmul_desc_t()
         try withUnsafeMutablePointer(to: &bias) { biasPointer in
-            try OneDNN.check(dnnl_matmul_desc_init(&operation, &source, &weights, key.bias ? biasPointer : nil,
+            try OneDNN.check(dnnl_matmul_desc_init(&operation, &source, &weights, key.bias && !int8 ? biasPointer : nil,
                                                    &destination), "matmul_desc_init")
         }
 
@@ -42,6 +55,22 @@ final class MatmulPrimitive: @unchecked Sendable {
         try OneDNN.check(dnnl_post_ops_create(&postOps), "post_ops_create")
         defer { dnnl_post_ops_destroy(postOps) }
         var count: Int32 = 0
+        // DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1
+        func binaryArgument(_ index: Int32) -> Int32 {
+            Int32(DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE) * (index + 1) | Int32(DNNL_ARG_SRC_1)
+        }
+        if int8 {
+            var row = try OneDNN.matrix(1, key.outFeatures, dnnl_f32)
+            try OneDNN.check(dnnl_post_ops_append_binary(postOps, dnnl_binary_mul, &row), "append_binary mul")
+            scaleArgument = binaryArgument(count)
+            count += 1
+            try OneDNN.check(dnnl_post_ops_append_binary(postOps, dnnl_binary_add, &row), "append_binary bias")
+            biasArgument = binaryArgument(count)
+            count += 1
+        } else {
+            scaleArgument = nil
+            biasArgument = nil
+        }
         if let activation = key.activation {
             guard let (algorithm, alpha, beta) = MatmulPrimitive.eltwise(activation) else {
                 throw TensorError.backend("oneDNN matmul: \(activation.rawValue) cannot be fused")
@@ -52,8 +81,7 @@ final class MatmulPrimitive: @unchecked Sendable {
         if key.residual {
             var residual = try OneDNN.matrix(key.rows, key.outFeatures, dnnl_f32)
             try OneDNN.check(dnnl_post_ops_append_binary(postOps, dnnl_binary_add, &residual), "append_binary")
-            // DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1
-            residualArgument = Int32(DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE) * (count + 1) | Int32(DNNL_ARG_SRC_1)
+            residualArgument = binaryArgument(count)
             count += 1
         } else {
             residualArgument = nil

@@ -2,20 +2,15 @@ import CDNNL
 import Foundation
 
 /// A linear weight `[out, in]` ready for oneDNN's matmul primitive (`Ops.linear(_:weight:bias:activation:residual:)`):
-/// either reordered once into the blocked layout its kernels read fastest ("packed", Float32 or
-/// bfloat16), or the Float32 weight exactly as stored, read in place (no copy, no conversion time).
+/// either reordered once into the blocked layout its kernels read fastest ("packed": Float32, bfloat16,
+/// or int8 with one scale per output channel), or the weight exactly as stored, read in place (no
+/// copy, no conversion time; Float32 or bfloat16).
 ///
 /// Measured here (AMD EPYC Zen 4, 2 threads, GFLOP/s, `M×N×K`): Float32 packed 222–233; as stored
 /// 209–220 from 257 rows up but 156 at 16 rows; `dnnl_sgemm` on a pre-transposed copy 198–227;
 /// bfloat16 packed 446–465 (the CPU's `vdpbf16ps`, fp32 accumulation), 2.0–2.1× Float32. Packing a
 /// 4096×1024 weight takes ~6 ms.
 public final class MatmulWeight: @unchecked Sendable {
-    /// The element type of the weight (and of the activations fed to its products).
-    public enum Precision: String, Sendable {
-        case float32
-        /// bfloat16 (round to nearest even, as torch's `.to(torch.bfloat16)`); products accumulate in fp32.
-        case bfloat16
-    }
 
     /// Output features (rows of the `[out, in]` weight).
     public let outFeatures: Int
@@ -37,16 +32,67 @@ public final class MatmulWeight: @unchecked Sendable {
     private let ownsData: Bool
     /// A oneDNN memory object over `data`, shared by every product (only read).
     let memory: dnnl_memory_t
+    /// int8: the per-output-channel scales (`W[o, k] ≈ channelScales[o] · q[o, k]`), followed by the
+    /// channels' code sums `Σ_k q[o, k]` (exact as Float: |sum| ≤ 127·in < 2²⁴), which turn the
+    /// activations' zero point into a bias correction; nil otherwise.
+    let channelScales: UnsafeMutablePointer<Float>?
+    /// int8: `Σ_k q[o, k]` per output channel (see `channelScales`).
+    var channelSums: UnsafePointer<Float>? { channelScales.map { UnsafePointer($0 + outFeatures) } }
 
     /// Packs `weight` `[out, in]` (Float32; converted to `precision`). When `weight` borrows mapped
     /// memory its pages are handed back afterwards (it is not read again).
+    /// For `.int8` the weight is quantized first: per output channel `scale = max|w| / 127`,
+    /// `q = round(w / scale)` (ties to even; an all-zero row gets scale 0), and only `q` is packed.
     public convenience init(_ weight: Tensor, precision: Precision) throws {
-        guard weight.rank == 2 else {
-            throw TensorError.shapeMismatch(operation: "MatmulWeight", expected: "[out, in]", actual: weight.shape)
+        guard weight.rank == 2, weight.count > 0 else {
+            throw TensorError.shapeMismatch(operation: "MatmulWeight", expected: "a non-empty [out, in]", actual: weight.shape)
         }
-        try self.init(source: UnsafeMutableRawPointer(mutating: weight.pointer), type: dnnl_f32,
-                      outFeatures: weight.shape[0], inFeatures: weight.shape[1], precision: precision)
+        if precision == .int8 {
+            let (codes, scales) = MatmulWeight.quantizePerChannel(weight)
+            defer { codes.deallocate() }
+            do {
+                try self.init(source: UnsafeMutableRawPointer(codes), type: dnnl_s8, outFeatures: weight.shape[0],
+                              inFeatures: weight.shape[1], precision: .int8, channelScales: scales)
+            } catch {
+                scales.deallocate()
+                throw error
+            }
+        } else {
+            try self.init(source: UnsafeMutableRawPointer(mutating: weight.pointer), type: dnnl_f32,
+                          outFeatures: weight.shape[0], inFeatures: weight.shape[1], precision: precision)
+        }
         weight.releaseBorrowedPages()
+    }
+
+    /// Symmetric per-output-channel int8 quantization of `weight` `[out, in]`: the codes (row-major,
+    /// 64-byte aligned) and `[scales, code sums]` (`2·out` floats), both owned by the caller.
+    static func quantizePerChannel(_ weight: Tensor) -> (UnsafeMutablePointer<Int8>, UnsafeMutablePointer<Float>) {
+        let rows = weight.shape[0], cols = weight.shape[1]
+        let codes = UnsafeMutableRawPointer.allocate(byteCount: rows * cols, alignment: 64)
+            .bindMemory(to: Int8.self, capacity: rows * cols)
+        let scales = UnsafeMutablePointer<Float>.allocate(capacity: 2 * rows)
+        let w = weight.pointer
+        Threading.parallelFor(rows, costPerItem: 4 * cols) { range in
+            for o in range {
+                let row = w + o * cols, out = codes + o * cols
+                var largest: Float = 0
+                for k in 0..<cols { let a = abs(row[k]); largest = a > largest ? a : largest }
+                let scale = largest / 127
+                scales[o] = scale
+                let inverse: Float = scale > 0 ? 1 / scale : 0
+                var sum: Int32 = 0
+                for k in 0..<cols {
+                    var scaled = Ops.roundedToEven(row[k] * inverse)
+                    scaled = scaled >= -127 ? scaled : -127  // also maps NaN, so the conversion cannot trap
+                    scaled = scaled <= 127 ? scaled : 127
+                    let code = Int32(scaled)
+                    out[k] = Int8(truncatingIfNeeded: code)
+                    sum &+= code
+                }
+                scales[rows + o] = Float(sum)
+            }
+        }
+        return (codes, scales)
     }
 
     /// The Float32 weight `[out, in]` as it is (e.g. borrowed from the mapped checkpoint), read in place.
@@ -65,6 +111,7 @@ public final class MatmulWeight: @unchecked Sendable {
         stored = weight
         owner = nil
         ownsData = false
+        channelScales = nil
         memory = try OneDNN.memory(&plain, data)
     }
 
@@ -111,6 +158,7 @@ public final class MatmulWeight: @unchecked Sendable {
         stored = nil
         self.owner = owner
         self.ownsData = ownsData
+        channelScales = nil
         memory = try OneDNN.memory(&plain, data)
     }
 
@@ -118,20 +166,31 @@ public final class MatmulWeight: @unchecked Sendable {
     public func packed() throws -> MatmulWeight {
         if isPacked { return self }
         if let stored { return try MatmulWeight(stored, precision: precision) }
+        // Unpacked and not Float32: bfloat16 bits.
         return try MatmulWeight(bfloat16Bits: data.assumingMemoryBound(to: UInt16.self), outFeatures: outFeatures,
                                 inFeatures: inFeatures, precision: precision)
     }
 
     /// Packs a bfloat16 weight `[out, in]` given as raw bits (e.g. straight from a bf16 checkpoint,
     /// without widening it to Float32 first), for `precision` products (Float32 widens exactly).
+    /// (`.int8` is quantized from the widened values.)
     public convenience init(bfloat16Bits: UnsafePointer<UInt16>, outFeatures: Int, inFeatures: Int,
                             precision: Precision = .bfloat16) throws {
+        if precision == .int8 {
+            let widened = Tensor(uninitializedShape: [outFeatures, inFeatures])
+            let target = widened.storage.pointer
+            for i in 0..<(outFeatures * inFeatures) {
+                target[i] = Float(bitPattern: UInt32(bfloat16Bits[i]) << 16)
+            }
+            try self.init(widened, precision: .int8)
+            return
+        }
         try self.init(source: UnsafeMutableRawPointer(mutating: bfloat16Bits), type: dnnl_bf16,
                       outFeatures: outFeatures, inFeatures: inFeatures, precision: precision)
     }
 
     private init(source: UnsafeMutableRawPointer, type: dnnl_data_type_t, outFeatures: Int, inFeatures: Int,
-                 precision: Precision) throws {
+                 precision: Precision, channelScales: UnsafeMutablePointer<Float>? = nil) throws {
         guard outFeatures > 0, inFeatures > 0 else {
             throw TensorError.shapeMismatch(operation: "MatmulWeight", expected: "a non-empty [out, in]",
                                             actual: [outFeatures, inFeatures])
@@ -143,6 +202,7 @@ public final class MatmulWeight: @unchecked Sendable {
         stored = nil
         owner = nil
         ownsData = true
+        self.channelScales = channelScales
         let target = try MatmulWeight.packedLayout(outFeatures: outFeatures, inFeatures: inFeatures,
                                                    precision: precision)
         descriptor = target
@@ -162,14 +222,29 @@ public final class MatmulWeight: @unchecked Sendable {
     deinit {
         dnnl_memory_destroy(memory)
         if ownsData { data.deallocate() }
+        channelScales?.deallocate()
     }
 
-    /// The weight back as Float32 `[out, in]` (bfloat16 values widened exactly).
+    /// The weight back as Float32 `[out, in]`: the values the products use (bfloat16 widened exactly,
+    /// int8 codes times their channel's scale).
     public func unpacked() throws -> Tensor {
         if let stored { return stored }
         let result = Tensor(uninitializedShape: [outFeatures, inFeatures])
-        var plain = try OneDNN.matrix(inFeatures, outFeatures, dnnl_f32, transposed: true)
         var packed = descriptor
+        if let channelScales {
+            let count = outFeatures * inFeatures
+            let codes = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 64)
+            defer { codes.deallocate() }
+            var plain = try OneDNN.matrix(inFeatures, outFeatures, dnnl_s8, transposed: true)
+            try OneDNN.reorder(from: &packed, data, to: &plain, codes)
+            let q = codes.assumingMemoryBound(to: Int8.self), out = result.storage.pointer
+            for o in 0..<outFeatures {
+                let scale = channelScales[o]
+                for k in 0..<inFeatures { out[o * inFeatures + k] = scale * Float(q[o * inFeatures + k]) }
+            }
+            return result
+        }
+        var plain = try OneDNN.matrix(inFeatures, outFeatures, dnnl_f32, transposed: true)
         try OneDNN.reorder(from: &packed, data, to: &plain, UnsafeMutableRawPointer(result.storage.pointer))
         return result
     }
@@ -189,11 +264,11 @@ public final class MatmulWeight: @unchecked Sendable {
     private static func packedLayout(outFeatures: Int, inFeatures: Int, precision: Precision) throws
         -> dnnl_memory_desc_t {
         guard let engine = OneDNN.engine else { throw TensorError.backend("oneDNN has no CPU engine") }
-        let type = precision.dataType
-        var source = try OneDNN.matrix(256, inFeatures, type)
+        var source = try OneDNN.matrix(256, inFeatures, precision.sourceType)
         var weights = dnnl_memory_desc_t()
         var dims: [Int64] = [Int64(inFeatures), Int64(outFeatures)]
-        try OneDNN.check(dnnl_memory_desc_init_by_tag(&weights, 2, &dims, type, dnnl_format_tag_any), "weights desc")
+        try OneDNN.check(dnnl_memory_desc_init_by_tag(&weights, 2, &dims, precision.weightType, dnnl_format_tag_any),
+                         "weights desc")
         var destination = try OneDNN.matrix(256, outFeatures, dnnl_f32)
         var operation = dnnl_matmul_desc_t()
         try OneDNN.check(dnnl_matmul_desc_init(&operation, &source, &weights, nil, &destination), "matmul_desc_init")
@@ -208,8 +283,24 @@ public final class MatmulWeight: @unchecked Sendable {
     }
 }
 
-extension MatmulWeight.Precision {
-    var dataType: dnnl_data_type_t { self == .float32 ? dnnl_f32 : dnnl_bf16 }
+extension Precision {
+    /// The element type of the activations fed to a product.
+    var sourceType: dnnl_data_type_t {
+        switch self {
+        case .float32: dnnl_f32
+        case .bfloat16: dnnl_bf16
+        case .int8: dnnl_u8
+        }
+    }
+
+    /// The element type of packed weights.
+    var weightType: dnnl_data_type_t {
+        switch self {
+        case .float32: dnnl_f32
+        case .bfloat16: dnnl_bf16
+        case .int8: dnnl_s8
+        }
+    }
 }
 
 extension OneDNN {

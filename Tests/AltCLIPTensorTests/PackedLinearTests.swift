@@ -2,7 +2,7 @@ import AltCLIPTensor
 import Foundation
 import Testing
 
-/// `MatmulWeight` and `Ops.linear(_:weight:…)` (oneDNN matmul with fused epilogues) against Double
+/// `MatmulWeight` and `try Ops.linear(_:weight:…)` (oneDNN matmul with fused epilogues) against Double
 /// references: Float32 to the fp32 GEMM noise floor, bfloat16 against the same maths on inputs rounded
 /// to bfloat16 (so only the accumulation order differs).
 @Suite struct PackedLinearTests {
@@ -39,11 +39,11 @@ import Testing
         let w = random.tensor([outFeatures, inFeatures], -0.2, 0.2)
         let b = random.tensor([outFeatures])
         let packed = try MatmulWeight(w, precision: .float32)
-        let y = Ops.linear(x, weight: packed, bias: b)
+        let y = try Ops.linear(x, weight: packed, bias: b)
         expectClose("packed fp32 \(rows)×\(inFeatures)→\(outFeatures)", y,
                     Reference(shape: [1, rows, outFeatures], values: Self.reference(x, w, b, bf16: false)),
                     absolute: 2e-5, relative: 1e-5)
-        let noBias = Ops.linear(x, weight: packed, bias: nil)
+        let noBias = try Ops.linear(x, weight: packed, bias: nil)
         expectClose("packed fp32 no bias", noBias,
                     Reference(shape: [1, rows, outFeatures], values: Self.reference(x, w, nil, bf16: false)),
                     absolute: 2e-5, relative: 1e-5)
@@ -53,8 +53,8 @@ import Testing
         let inPlace = try MatmulWeight(asStored: w)
         #expect(!inPlace.isPacked && packed.isPacked)
         let residual = random.tensor([1, rows, outFeatures])
-        let a = Ops.linear(x, weight: inPlace, bias: b, activation: .quickGelu, residual: residual)
-        let c = Ops.linear(x, weight: packed, bias: b, activation: .quickGelu, residual: residual)
+        let a = try Ops.linear(x, weight: inPlace, bias: b, activation: .quickGelu, residual: residual)
+        let c = try Ops.linear(x, weight: packed, bias: b, activation: .quickGelu, residual: residual)
         expectClose("in place vs packed", a, Reference(c), absolute: 2e-5, relative: 1e-5)
     }
 
@@ -66,7 +66,7 @@ import Testing
         let b = random.tensor([outFeatures])
         let packed = try MatmulWeight(w, precision: .bfloat16)
         #expect(packed.byteCount >= outFeatures * inFeatures * 2)  // padded to whole blocks for small shapes
-        let y = Ops.linear(x, weight: packed, bias: b)
+        let y = try Ops.linear(x, weight: packed, bias: b)
         expectClose("packed bf16 \(rows)×\(inFeatures)→\(outFeatures)", y,
                     Reference(shape: [rows, outFeatures], values: Self.reference(x, w, b, bf16: true)),
                     absolute: 1e-4, relative: 1e-5)
@@ -83,7 +83,7 @@ import Testing
         let inPlace = try MatmulWeight(asStoredBFloat16Bits: bits, outFeatures: outFeatures, inFeatures: inFeatures,
                                        owner: NSObject())
         for other in [rounded, inPlace, try rounded.packed()] {
-            expectClose("bf16 \(other.isPacked ? "packed later" : "unpacked")", Ops.linear(x, weight: other, bias: b),
+            expectClose("bf16 \(other.isPacked ? "packed later" : "unpacked")", try Ops.linear(x, weight: other, bias: b),
                         Reference(y), absolute: 1e-4, relative: 1e-5)
         }
         // And it is a bfloat16-sized error away from the fp32 product (a test that the rounding happens).
@@ -112,13 +112,13 @@ import Testing
         let b = random.tensor([64])
         let residual = random.tensor([2, 9, 64])
         let packed = try MatmulWeight(w, precision: .float32)
-        let y = Ops.linear(x, weight: packed, bias: b, activation: activation, residual: residual)
+        let y = try Ops.linear(x, weight: packed, bias: b, activation: activation, residual: residual)
         let linear = Reference(shape: [2, 9, 64], values: Self.reference(x, w, b, bf16: false))
         let expected = Reference(shape: [2, 9, 64], values: zip(linear.values, residual.scalars).map {
             Naive.activation($0, activation) + Double($1)
         })
         expectClose("fused \(activation.rawValue) + residual", y, expected, absolute: 3e-5, relative: 1e-5)
-        let noResidual = Ops.linear(x, weight: packed, bias: b, activation: activation)
+        let noResidual = try Ops.linear(x, weight: packed, bias: b, activation: activation)
         expectClose("fused \(activation.rawValue)", noResidual,
                     Reference(shape: [2, 9, 64], values: linear.values.map { Naive.activation($0, activation) }),
                     absolute: 3e-5, relative: 1e-5)
@@ -126,15 +126,18 @@ import Testing
 
     /// The packed layout chosen once serves every row count on the optimized (brgemm) kernels, never
     /// oneDNN's slow reference implementation.
-    @Test(arguments: [MatmulWeight.Precision.float32, .bfloat16])
-    func everyRowCountRunsOptimizedKernels(precision: MatmulWeight.Precision) throws {
+    @Test(arguments: [Precision.float32, .bfloat16, .int8])
+    func everyRowCountRunsOptimizedKernels(precision: Precision) throws {
         let w = Tensor(zeros: [1024, 256])
         let packed = try MatmulWeight(w, precision: precision)
-        #expect(packed.byteCount == 1024 * 256 * (precision == .float32 ? 4 : 2))
+        let bytes = [Precision.float32: 4, .bfloat16: 2, .int8: 1][precision]!
+        #expect(packed.byteCount == 1024 * 256 * bytes)
         let inPlace = try MatmulWeight(asStored: w)
         for rows in [1, 2, 16, 77, 257, 1232, 2056] {
             let name = try packed.kernelName(rows: rows)
-            #expect(!name.contains("ref"), "\(precision) rows \(rows): \(name)")
+            // int8: the brgemm (AMX / VNNI) kernels; oneDNN's generic int8 GEMM is several times slower.
+            #expect(!name.contains("ref") && (precision != .int8 || name.hasPrefix("brg")), "\(precision) rows \(rows): \(name)")
+            if precision == .int8 { continue }  // int8 is always packed
             let unpacked = precision == .float32 ? inPlace : try MatmulWeight(bfloat16Rounding: w)
             let stored = try unpacked.kernelName(rows: rows)
             #expect(!stored.contains("ref"), "\(precision) as stored, rows \(rows): \(stored)")
@@ -148,7 +151,7 @@ import Testing
         let identity = Tensor(shape: [1, 1], scalars: [1])
         let packed = try MatmulWeight(identity, precision: .bfloat16)
         for (i, v) in values.enumerated() {
-            let y = Ops.linear(Tensor(shape: [1, 1], scalars: [v]), weight: packed, bias: nil).scalars[0]
+            let y = try Ops.linear(Tensor(shape: [1, 1], scalars: [v]), weight: packed, bias: nil).scalars[0]
             let expected = Self.bfloat16(v)
             if v.isNaN { #expect(y.isNaN) } else {
                 #expect(Double(y) == (v == .greatestFiniteMagnitude ? .infinity : expected), "value \(i) \(v) → \(y)")

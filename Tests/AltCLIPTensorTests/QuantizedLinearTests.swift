@@ -2,63 +2,72 @@ import AltCLIPTensor
 import Foundation
 import Testing
 
-/// `QuantizedWeight` and `Ops.quantizedLinear` against a Double reference of the same quantized maths
-/// (independently re-derived here), and against the exact fp32 linear for the quantization error.
+/// int8 `MatmulWeight`s and their products (`Ops.linear`) against a Double reference of the same
+/// quantized maths (independently re-derived here), and against the exact fp32 linear for the
+/// quantization error.
 @Suite struct QuantizedLinearTests {
-    /// Per-channel symmetric weight quantization, recomputed in Double.
-    @Test func weightQuantizationIsPerChannelSymmetric() {
+    /// Per-channel symmetric weight quantization, recomputed in Double: the weight the products use
+    /// (`unpacked()`) is `scale[o] · round(w / scale[o])` with `scale[o] = max|w[o, :]| / 127`.
+    @Test func weightQuantizationIsPerChannelSymmetric() throws {
         var random = SeededRandom(seed: 11)
         var scalars = (0..<(5 * 37)).map { _ in random.uniform(-0.3, 0.3) }
         for k in 0..<37 { scalars[2 * 37 + k] = 0 }  // an all-zero channel
         scalars[4 * 37 + 3] = -2.5                    // one channel with an outlier
         let w = Tensor(shape: [5, 37], scalars: scalars)
-        let q = QuantizedWeight(w)
-        #expect(q.outFeatures == 5 && q.inFeatures == 37)
-        let values = q.values, scales = q.scales
+        let q = try MatmulWeight(w, precision: .int8)
+        #expect(q.outFeatures == 5 && q.inFeatures == 37 && q.precision == .int8 && q.isPacked)
+        let used = try q.unpacked().scalars
         for o in 0..<5 {
             let row = scalars[(o * 37)..<(o * 37 + 37)].map(Double.init)
             let largest = row.map(abs).max()!
-            #expect(abs(Double(scales[o]) - largest / 127) <= 1e-7 * max(largest, 1), "scale \(o)")
+            let scale = largest / 127
             for k in 0..<37 {
-                let expected = largest == 0 ? 0 : (row[k] / (largest / 127)).rounded()
-                #expect(abs(Double(values[o * 37 + k]) - expected) <= 1, "q[\(o), \(k)]")
+                let code = largest == 0 ? 0 : (row[k] / scale).rounded()
+                #expect(abs(Double(used[o * 37 + k]) - scale * code) <= 1e-6 * max(largest, 1e-3), "w[\(o), \(k)]")
                 // Reconstruction within half a step.
-                #expect(abs(Double(scales[o]) * Double(values[o * 37 + k]) - row[k]) <= Double(scales[o]) * 0.5 + 1e-7)
+                #expect(abs(Double(used[o * 37 + k]) - row[k]) <= scale * 0.5 + 1e-7)
             }
         }
-        #expect(values[(4 * 37 + 3)] == -127)
-        #expect(q.dequantized().shape == [5, 37])
+        #expect(used[4 * 37 + 3] == -2.5)
     }
 
-    /// Both GEMM layouts (few rows: weight-left signed product; many rows: activation-left unsigned).
+    /// The activations get one scale and zero point over the whole input; the zero point enters as a
+    /// bias correction with the channels' code sums. Row counts on both sides of the kernels' blocking.
     @Test(arguments: [(3, 70, 50), (64, 33, 129), (65, 40, 64), (150, 96, 257)])
-    func matchesQuantizedMathsAndFloat(rows: Int, outFeatures: Int, inFeatures: Int) {
+    func matchesQuantizedMathsAndFloat(rows: Int, outFeatures: Int, inFeatures: Int) throws {
         var random = SeededRandom(seed: UInt64(rows * 1000 + inFeatures))
         // Skewed activations (like GELU outputs) exercise the zero point.
         let x = random.tensor([1, rows, inFeatures], -0.4, 2.0)
         let w = random.tensor([outFeatures, inFeatures], -0.1, 0.1)
         let b = random.tensor([outFeatures], -1, 1)
-        let q = QuantizedWeight(w)
-        let y = Ops.quantizedLinear(x, weight: q, bias: b)
+        let q = try MatmulWeight(w, precision: .int8)
+        let y = try Ops.linear(x, weight: q, bias: b)
         #expect(y.shape == [1, rows, outFeatures])
 
-        let xs = x.scalars, values = q.values, scales = q.scales, bias = b.scalars
+        let xs = x.scalars, used = try q.unpacked().scalars, bias = b.scalars
+        // The library computes scale, zero point and codes in Float; so does this reference.
+        let low = min(xs.min()!, 0), high = max(xs.max()!, 0)
+        let scale = (high - low) / 255
+        let zero = min(max((-low / scale).rounded(.toNearestOrEven), 0), 255)
+        let codes = xs.map { Double(min(max(($0 * (1 / scale)).rounded(.toNearestOrEven) + zero, 0), 255)) }
         var expected = [Double](repeating: 0, count: rows * outFeatures)
         for r in 0..<rows {
-            let row = xs[(r * inFeatures)..<((r + 1) * inFeatures)]
-            let low = min(row.min()!, 0), high = max(row.max()!, 0)
-            // The library computes scale, zero point and codes in Float; so does this reference.
-            let scale = (high - low) / 255
-            let zero = min(max((-low / scale).rounded(.toNearestOrEven), 0), 255)
-            let codes = row.map { Double(min(max(($0 * (1 / scale)).rounded(.toNearestOrEven) + zero, 0), 255)) }
             for o in 0..<outFeatures {
                 var dot = 0.0
-                for k in 0..<inFeatures { dot += (codes[k] - Double(zero)) * Double(values[o * inFeatures + k]) }
-                expected[r * outFeatures + o] = Double(scale) * Double(scales[o]) * dot + Double(bias[o])
+                for k in 0..<inFeatures { dot += (codes[r * inFeatures + k] - Double(zero)) * Double(used[o * inFeatures + k]) }
+                expected[r * outFeatures + o] = Double(scale) * dot + Double(bias[o])
             }
         }
-        expectClose("quantizedLinear \(rows)×\(inFeatures)→\(outFeatures)", y,
-                    Reference(shape: [1, rows, outFeatures], values: expected), absolute: 2e-5, relative: 2e-5)
+        expectClose("int8 linear \(rows)×\(inFeatures)→\(outFeatures)", y,
+                    Reference(shape: [1, rows, outFeatures], values: expected), absolute: 5e-5, relative: 5e-5)
+
+        // Fused activation and residual: the same product, then the epilogue.
+        let residual = random.tensor([1, rows, outFeatures])
+        let fused = try Ops.linear(x, weight: q, bias: b, activation: .quickGelu, residual: residual)
+        expectClose("int8 linear + quick_gelu + residual", fused,
+                    Reference(shape: [1, rows, outFeatures], values: zip(expected, residual.scalars).map {
+                        Naive.activation($0, .quickGelu) + Double($1)
+                    }), absolute: 5e-5, relative: 5e-5)
 
         // The quantization error against the exact product stays at the int8 level.
         let exact = Naive.linear(x, w, b)
@@ -72,11 +81,22 @@ import Testing
         #expect(relativeError < 0.02, "relative RMS error vs fp32 \(relativeError)")
     }
 
-    /// All-zero rows and no bias: scale falls back to 1, output exactly zero.
-    @Test func zeroRowsGiveZero() {
+    /// All-zero input and no bias: scale falls back to 1, output exactly zero.
+    @Test func zeroRowsGiveZero() throws {
         var random = SeededRandom(seed: 5)
         let w = random.tensor([8, 16])
-        let y = Ops.quantizedLinear(Tensor(zeros: [2, 16]), weight: QuantizedWeight(w), bias: nil)
+        let y = try Ops.linear(Tensor(zeros: [2, 16]), weight: MatmulWeight(w, precision: .int8), bias: nil)
         #expect(y.scalars == [Float](repeating: 0, count: 16))
+    }
+
+    /// The activation kernels (AVX-512 and portable give the same codes): ties to even, clamping, NaN.
+    @Test func activationCodesRoundTiesToEvenAndClamp() throws {
+        // Range [0, 255]: scale 1, zero point 0, so codes are the rounded values themselves.
+        let values: [Float] = [0, 0.5, 1.5, 2.5, 254.5, 255, 3.49, 100.51] + (0..<20).map { Float($0) * 12.25 }
+        let identity = try MatmulWeight(Tensor(shape: [1, 1], scalars: [1]), precision: .int8)
+        let y = try Ops.linear(Tensor(shape: [values.count, 1], scalars: values), weight: identity, bias: nil)
+        for (i, v) in values.enumerated() {
+            #expect(y.scalars[i] == Float(Double(v).rounded(.toNearestOrEven)), "value \(v) → \(y.scalars[i])")
+        }
     }
 }

@@ -72,7 +72,7 @@ struct ReducedPrecisionTests {
         _ = try model.getImageFeatures(pixelValues: pixels)
         #expect(vision.allSatisfy { $0.storage.isConverted })
         #expect((text + visionParts).allSatisfy { !$0.storage.isConverted })
-        model.textModel.prepare()
+        try model.textModel.prepare()
         #expect(text.allSatisfy { $0.storage.isConverted })
         #expect(visionParts.allSatisfy { !$0.storage.isConverted })
     }
@@ -129,13 +129,13 @@ struct HalfPrecisionCheckpointTests {
         let layers = Self.linearLayers(compact)
         #expect(layers.allSatisfy { $0.storage.isCompactSource && $0.precision == .bfloat16 })
         // Packed from the stored bfloat16 values: 2 bytes per weight (tiny shapes pad to whole blocks).
-        #expect(layers.allSatisfy { $0.weightBytes >= 2 * $0.inputFeatures * $0.outputFeatures })
+        #expect(try layers.allSatisfy { try $0.weightBytes >= 2 * $0.inputFeatures * $0.outputFeatures })
         // And the values the products use are bfloat16 (low 16 bits of every Float32 zero).
-        #expect(layers.allSatisfy { $0.weight.scalars.allSatisfy { $0.bitPattern & 0xFFFF == 0 } })
+        #expect(try layers.allSatisfy { try $0.weight.scalars.allSatisfy { $0.bitPattern & 0xFFFF == 0 } })
         let fromFloat = try AltCLIPModel(directory: fixture.folder, precision: .bfloat16)
         #expect(!fromFloat.visualProjection.storage.isCompactSource)
         // Same bfloat16 weights either way (converter and load-time rounding are both nearest-even).
-        for (a, b) in zip(layers, Self.linearLayers(fromFloat)) { #expect(a.weight.scalars == b.weight.scalars) }
+        for (a, b) in zip(layers, Self.linearLayers(fromFloat)) { #expect(try a.weight.scalars == b.weight.scalars) }
         // The embeddings still track the fp32 reference (other parameters are bfloat16 too now).
         let inputs = try WeightStore(file: fixture.folder.appendingPathComponent("inputs.safetensors"))
         let outputs = try FixtureSafetensors(contentsOf: fixture.folder.appendingPathComponent("outputs.safetensors"))

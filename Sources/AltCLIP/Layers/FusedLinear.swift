@@ -22,12 +22,12 @@ struct FusedLinear: @unchecked Sendable {
 
     /// The stacked layer (`[..., in]` → `[..., Σ out]`, the parts' outputs side by side), or nil on the
     /// first call, when the caller should run the parts themselves.
-    func stackedIfReady() -> Linear? {
-        stacked.linearIfReady()
+    func stackedIfReady() throws -> Linear? {
+        try stacked.linearIfReady()
     }
 
     /// Stacks and converts the weights now.
-    func prepare() { _ = stacked.prepared() }
+    func prepare() throws { _ = try stacked.prepared() }
 }
 
 /// The lazily stacked layer of a `FusedLinear`.
@@ -39,16 +39,16 @@ private final class StackedLinear: @unchecked Sendable {
 
     init(_ parts: [Linear]) { self.parts = parts }
 
-    func linearIfReady() -> Linear? {
+    func linearIfReady() throws -> Linear? {
         lock.lock()
         calls += 1
         let first = calls == 1 && built == nil && parts[0].precision != .int8
         lock.unlock()
-        return first ? nil : prepared()
+        return first ? nil : try prepared()
     }
 
     /// The stacked layer, built and converted (packed) on the first call.
-    func prepared() -> Linear {
+    func prepared() throws -> Linear {
         lock.lock()
         defer { lock.unlock() }
         if let built { return built }
@@ -56,10 +56,10 @@ private final class StackedLinear: @unchecked Sendable {
         var weight = Tensor(zeros: [output, input])
         var bias = parts.contains { $0.bias != nil } ? Tensor(zeros: [output]) : nil
         var row = 0
-        weight.withUnsafeMutableBufferPointer { target in
+        try weight.withUnsafeMutableBufferPointer { target in
             for part in parts {
                 let rows = part.outputFeatures
-                part.storage.withLoadedFloat32 { loaded in
+                try part.storage.withLoadedFloat32 { loaded in
                     loaded.withUnsafeBufferPointer { source in
                         (target.baseAddress! + row * input).update(from: source.baseAddress!, count: rows * input)
                     }
@@ -78,8 +78,8 @@ private final class StackedLinear: @unchecked Sendable {
                 }
             }
         }
-        let linear = Linear(storage: LinearWeight(weight, precision: parts[0].precision), bias: bias)
-        linear.prepare()
+        let linear = Linear(storage: try LinearWeight(weight, precision: parts[0].precision), bias: bias)
+        try linear.prepare()
         // The parts' first-use forms (e.g. bfloat16 roundings) are not needed any more.
         for part in parts { part.storage.discardInterimForm() }
         built = linear

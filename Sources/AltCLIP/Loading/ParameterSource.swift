@@ -18,32 +18,6 @@ extension ParameterSource {
     public func halfPrecisionValues(_ key: String) throws -> HalfPrecisionValues? { nil }
 }
 
-/// Raw 16-bit floating-point parameter values (little-endian bit patterns, row-major) and what keeps
-/// them alive.
-public struct HalfPrecisionValues: @unchecked Sendable {
-    public enum Format: Sendable { case bfloat16, float16 }
-
-    public let format: Format
-    public let bits: UnsafePointer<UInt16>
-    public let count: Int
-    public let owner: AnyObject
-    /// Whether the values lie in a read-only file mapping (their pages can be dropped after use).
-    public let fileMapped: Bool
-
-    public init(format: Format, bits: UnsafePointer<UInt16>, count: Int, owner: AnyObject, fileMapped: Bool) {
-        self.format = format
-        self.bits = bits
-        self.count = count
-        self.owner = owner
-        self.fileMapped = fileMapped
-    }
-
-    /// All values widened (exactly) to a Float32 tensor of `shape`.
-    public func widened(shape: [Int]) -> Tensor {
-        Tensor(shape: shape, widening: bits, bfloat16: format == .bfloat16)
-    }
-}
-
 /// How a parameter is initialised when a model is built from a config alone, mirroring
 /// transformers' `_init_weights` for the module that owns it.
 public enum ParameterInit: Sendable, Equatable {

@@ -94,11 +94,13 @@ extension ParameterLoader {
 
     /// A linear layer's weight: a bf16/fp16 checkpoint's values as they are (never widened to Float32
     /// as a whole at load; converted on first use), otherwise the Float32 tensor of `parameter`.
-    func linearWeight(_ key: String, shape: [Int], initializer: ParameterInit) throws -> LinearWeight {
+    func linearWeight(_ key: String, shape: [Int], initializer: ParameterInit, precision: ComputePrecision? = nil) throws
+        -> LinearWeight {
+        let precision = precision ?? self.precision
         if let values = try halfPrecisionValues(key, shape: shape) {
-            return LinearWeight(halfPrecision: values, precision: precision, outFeatures: shape[0], inFeatures: shape[1])
+            return try LinearWeight(halfPrecision: values, precision: precision, outFeatures: shape[0], inFeatures: shape[1])
         }
-        return LinearWeight(try parameter(key, shape: shape, initializer: initializer), precision: precision)
+        return try LinearWeight(try parameter(key, shape: shape, initializer: initializer), precision: precision)
     }
 
     fileprivate func report(_ problem: AltCLIPError, shape: [Int]) throws -> Tensor {
@@ -115,20 +117,36 @@ public struct WeightScope {
     let loader: ParameterLoader
     /// The dotted prefix, empty or ending in ".".
     public let prefix: String
+    /// The precision of the linear layers under this scope when it differs from the loader's (see
+    /// `keepingBFloat16UnderInt8()`), inherited by child scopes.
+    let linearPrecision: ComputePrecision?
 
     public init(loader: ParameterLoader, prefix: String = "") {
+        self.init(loader: loader, prefix: prefix, linearPrecision: nil)
+    }
+
+    private init(loader: ParameterLoader, prefix: String, linearPrecision: ComputePrecision?) {
         self.loader = loader
         self.prefix = prefix.isEmpty || prefix.hasSuffix(".") ? prefix : prefix + "."
+        self.linearPrecision = linearPrecision
     }
 
     /// The scope of a child module.
     public func callAsFunction(_ child: String) -> WeightScope {
-        WeightScope(loader: loader, prefix: prefix + child + ".")
+        WeightScope(loader: loader, prefix: prefix + child + ".", linearPrecision: linearPrecision)
     }
 
     /// The scope of the `index`-th module of a list.
     public func callAsFunction(_ child: String, _ index: Int) -> WeightScope {
-        WeightScope(loader: loader, prefix: prefix + child + ".\(index).")
+        WeightScope(loader: loader, prefix: prefix + child + ".\(index).", linearPrecision: linearPrecision)
+    }
+
+    /// This scope with its linear layers in bfloat16 when the loader's precision is int8 (unchanged
+    /// otherwise): for the layers whose int8 error the embeddings feel most (see `ComputePrecision.int8`
+    /// and the text tower).
+    func keepingBFloat16UnderInt8() -> WeightScope {
+        guard loader.precision == .int8 else { return self }
+        return WeightScope(loader: loader, prefix: prefix, linearPrecision: .bfloat16)
     }
 
     /// A parameter of this module.
@@ -143,7 +161,7 @@ public struct WeightScope {
 
     /// A linear layer's weight `[out, in]` of this module, in the loader's precision (see `Linear`).
     func linearWeight(_ name: String, shape: [Int], initializer: ParameterInit) throws -> LinearWeight {
-        try loader.linearWeight(prefix + name, shape: shape, initializer: initializer)
+        try loader.linearWeight(prefix + name, shape: shape, initializer: initializer, precision: linearPrecision)
     }
 
     /// Whether the checkpoint has any key under `child.` (used to pick between key spellings).

@@ -10,8 +10,8 @@ extension AltCLIPVisionModel {
     }
 
     /// Converts every weight the tower computes with now (see `Linear`). Thread-safe.
-    public func prepare() {
-        for layer in layers { layer.prepare() }
+    public func prepare() throws {
+        for layer in layers { try layer.prepare() }
     }
 }
 
@@ -25,21 +25,21 @@ extension AltCLIPTextModel {
     }
 
     /// Converts every weight the tower computes with now (see `Linear`).
-    public func prepare() {
+    public func prepare() throws {
         for layer in roberta.layers {
-            layer.selfAttention.prepare()
-            for linear in [layer.attentionOutput, layer.intermediate, layer.output] { linear.prepare() }
+            try layer.selfAttention.prepare()
+            for linear in [layer.attentionOutput, layer.intermediate, layer.output] { try linear.prepare() }
         }
-        transformation.prepare()
+        try transformation.prepare()
     }
 }
 
 extension AltCLIPModel {
     /// Converts every weight of both towers and both projections now (see `Linear`).
-    public func prepare() {
-        visionModel.prepare()
-        textModel.prepare()
-        textProjection.prepare()
-        visualProjection.prepare()
+    public func prepare() throws {
+        try visionModel.prepare()
+        try textModel.prepare()
+        try textProjection.prepare()
+        try visualProjection.prepare()
     }
 }

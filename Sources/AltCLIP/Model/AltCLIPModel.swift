@@ -22,7 +22,8 @@ public final class AltCLIPModel: @unchecked Sendable {
         visionModel = try AltCLIPVisionModel(scope("vision_model"), config: config.visionConfig)
         let factor = Float(config.initializerFactor)
         let textDim = config.textConfig.projectDim, visionDim = config.visionConfig.hiddenSize
-        textProjection = try Linear(scope("text_projection"), input: textDim, output: config.projectionDim,
+        // Under int8 the text projection stays bfloat16, as the text tower's last layers (see AltRobertaModel).
+        textProjection = try Linear(scope("text_projection").keepingBFloat16UnderInt8(), input: textDim, output: config.projectionDim,
                                     bias: false, weightStd: 1 / Float(textDim).squareRoot() * factor)
         visualProjection = try Linear(scope("visual_projection"), input: visionDim, output: config.projectionDim,
                                       bias: false, weightStd: 1 / Float(visionDim).squareRoot() * factor)
@@ -41,12 +42,12 @@ public final class AltCLIPModel: @unchecked Sendable {
 
     /// Projected, unnormalised text features [B, projectionDim] (transformers `get_text_features`).
     public func getTextFeatures(_ inputs: TextInputs) throws -> Tensor {
-        textProjection(try textModel(inputs).poolerOutput)
+        try textProjection(try textModel(inputs).poolerOutput)
     }
 
     /// Projected, unnormalised image features [B, projectionDim] (transformers `get_image_features`).
     public func getImageFeatures(pixelValues: Tensor, interpolatePosEncoding: Bool = false) throws -> Tensor {
-        visualProjection(try visionModel(pixelValues: pixelValues,
+        try visualProjection(try visionModel(pixelValues: pixelValues,
                                          interpolatePosEncoding: interpolatePosEncoding).poolerOutput)
     }
 
@@ -58,8 +59,8 @@ public final class AltCLIPModel: @unchecked Sendable {
                                      outputHiddenStates: outputHiddenStates, outputAttentions: outputAttentions)
         let textOutput = try textModel(text, outputHiddenStates: outputHiddenStates,
                                        outputAttentions: outputAttentions)
-        let imageEmbeds = Ops.l2Normalize(visualProjection(vision.poolerOutput))
-        let textEmbeds = Ops.l2Normalize(textProjection(textOutput.poolerOutput))
+        let imageEmbeds = Ops.l2Normalize(try visualProjection(vision.poolerOutput))
+        let textEmbeds = Ops.l2Normalize(try textProjection(textOutput.poolerOutput))
         let logitsPerText = Ops.mul(Ops.matmul(textEmbeds, imageEmbeds, transposeB: true), Foundation.exp(logitScale))
         let logitsPerImage = logitsPerText.transposed(0, 1)
         var loss: Float?

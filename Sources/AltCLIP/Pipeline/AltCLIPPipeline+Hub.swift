@@ -1,3 +1,4 @@
+import AltCLIPTensor
 import AltCLIPHub
 import AltCLIPImage
 import Foundation

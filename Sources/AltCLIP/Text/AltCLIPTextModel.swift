@@ -15,7 +15,7 @@ public final class AltCLIPTextModel: @unchecked Sendable {
         self.config = config
         roberta = try AltRobertaModel(scope("roberta"), config: config)
         preLayerNorm = try LayerNorm(scope("pre_LN"), dimension: config.hiddenSize, eps: Float(config.layerNormEps))
-        transformation = try Linear(scope("transformation"), input: config.hiddenSize, output: config.projectDim,
+        transformation = try Linear(scope("transformation").keepingBFloat16UnderInt8(), input: config.hiddenSize, output: config.projectDim,
                                     weightStd: Float(config.initializerRange))
     }
 
@@ -32,7 +32,7 @@ public final class AltCLIPTextModel: @unchecked Sendable {
     public func callAsFunction(_ inputs: TextInputs, outputHiddenStates: Bool = false,
                                outputAttentions: Bool = false) throws -> AltCLIPTextModelOutput {
         let encoded = try roberta(inputs, outputHiddenStates: outputHiddenStates, outputAttentions: outputAttentions)
-        let projected = transformation(preLayerNorm(encoded.lastHiddenState))
+        let projected = try transformation(preLayerNorm(encoded.lastHiddenState))
         return AltCLIPTextModelOutput(lastHiddenState: projected, poolerOutput: projected.select(axis: 1, index: 0),
                                       hiddenStates: encoded.hiddenStates, attentions: encoded.attentions)
     }

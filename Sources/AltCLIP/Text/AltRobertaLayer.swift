@@ -24,13 +24,13 @@ public struct AltRobertaLayer: @unchecked Sendable {
     }
 
     func callAsFunction(_ x: Tensor, additiveMask: Tensor?, headMask: Tensor?,
-                        returnProbabilities: Bool) -> (Tensor, Tensor?) {
-        let (context, probabilities) = selfAttention(x, additiveMask: additiveMask, headMask: headMask,
+                        returnProbabilities: Bool) throws -> (Tensor, Tensor?) {
+        let (context, probabilities) = try selfAttention(x, additiveMask: additiveMask, headMask: headMask,
                                                      returnProbabilities: returnProbabilities)
         // Residual adds and the activation run in the products' epilogues (see `Linear`).
-        let h1 = attentionLayerNorm(attentionOutput(context, activation: nil, residual: x))
-        let m = intermediate(h1, activation: activation, residual: nil)
-        let h2 = outputLayerNorm(output(m, activation: nil, residual: h1))
+        let h1 = attentionLayerNorm(try attentionOutput(context, activation: nil, residual: x))
+        let m = try intermediate(h1, activation: activation, residual: nil)
+        let h2 = outputLayerNorm(try output(m, activation: nil, residual: h1))
         return (h2, probabilities)
     }
 }

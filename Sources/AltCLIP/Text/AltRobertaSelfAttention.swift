@@ -36,18 +36,18 @@ public struct AltRobertaSelfAttention: @unchecked Sendable {
     }
 
     /// Converts the weights this module computes with (see `Linear`).
-    func prepare() {
-        if distanceEmbedding == nil { qkv.prepare() } else { for layer in [query, key, value] { layer.prepare() } }
+    func prepare() throws {
+        if distanceEmbedding == nil { try qkv.prepare() } else { for layer in [query, key, value] { try layer.prepare() } }
     }
 
     /// x [B, L, H] → context [B, L, H] and, when asked, probabilities [B, heads, L, L].
     func callAsFunction(_ x: Tensor, additiveMask: Tensor?, headMask: Tensor?,
-                        returnProbabilities: Bool) -> (Tensor, Tensor?) {
-        if distanceEmbedding == nil, let stacked = qkv.stackedIfReady() {
-            return Ops.attention(qkv: stacked(x), heads: heads, additiveMask: additiveMask, headMask: headMask,
+                        returnProbabilities: Bool) throws -> (Tensor, Tensor?) {
+        if distanceEmbedding == nil, let stacked = try qkv.stackedIfReady() {
+            return Ops.attention(qkv: try stacked(x), heads: heads, additiveMask: additiveMask, headMask: headMask,
                                  returnProbabilities: returnProbabilities)
         }
-        let q = query(x), k = key(x), v = value(x)
+        let q = try query(x), k = try key(x), v = try value(x)
         guard let distanceEmbedding else {
             return Ops.attention(query: q, key: k, value: v, heads: heads, additiveMask: additiveMask,
                                  headMask: headMask, returnProbabilities: returnProbabilities)

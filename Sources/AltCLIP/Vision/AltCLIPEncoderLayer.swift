@@ -36,20 +36,25 @@ public struct AltCLIPEncoderLayer: @unchecked Sendable {
     }
 
     /// Converts the weights this layer computes with (see `Linear`).
-    func prepare() {
-        qkv.prepare()
-        for layer in [outProj, fc1, fc2] { layer.prepare() }
+    func prepare() throws {
+        try qkv.prepare()
+        for layer in [outProj, fc1, fc2] { try layer.prepare() }
     }
 
-    func callAsFunction(_ x: Tensor, returnProbabilities: Bool) -> (Tensor, Tensor?) {
+    func callAsFunction(_ x: Tensor, returnProbabilities: Bool) throws -> (Tensor, Tensor?) {
         let n1 = layerNorm1(x)
-        let (context, probabilities) = qkv.stackedIfReady().map {
-            Ops.attention(qkv: $0(n1), heads: heads, additiveMask: nil, headMask: nil, returnProbabilities: returnProbabilities)
-        } ?? Ops.attention(query: qProj(n1), key: kProj(n1), value: vProj(n1), heads: heads, additiveMask: nil,
-                           headMask: nil, returnProbabilities: returnProbabilities)
+        let context: Tensor, probabilities: Tensor?
+        if let stacked = try qkv.stackedIfReady() {
+            (context, probabilities) = Ops.attention(qkv: try stacked(n1), heads: heads, additiveMask: nil, headMask: nil,
+                                                     returnProbabilities: returnProbabilities)
+        } else {
+            (context, probabilities) = Ops.attention(query: try qProj(n1), key: try kProj(n1), value: try vProj(n1),
+                                                     heads: heads, additiveMask: nil, headMask: nil,
+                                                     returnProbabilities: returnProbabilities)
+        }
         // Residual adds and the MLP activation run in the products' epilogues (see `Linear`).
-        let h1 = outProj(context, activation: nil, residual: x)
-        let h2 = fc2(fc1(layerNorm2(h1), activation: activation, residual: nil), activation: nil, residual: h1)
+        let h1 = try outProj(context, activation: nil, residual: x)
+        let h2 = try fc2(try fc1(layerNorm2(h1), activation: activation, residual: nil), activation: nil, residual: h1)
         return (h2, probabilities)
     }
 }

@@ -40,7 +40,7 @@ public final class AltCLIPVisionModel: @unchecked Sendable {
         var hiddenStates: [Tensor]? = outputHiddenStates ? [x] : nil
         var attentions: [Tensor]? = outputAttentions ? [] : nil
         for layer in layers {
-            let (y, probabilities) = layer(x, returnProbabilities: outputAttentions)
+            let (y, probabilities) = try layer(x, returnProbabilities: outputAttentions)
             x = y
             hiddenStates?.append(x)
             if let probabilities { attentions?.append(probabilities) }
