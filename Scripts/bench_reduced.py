@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Reduced precision side by side (#16): Swift fp32 / bf16 / int8 vs ONNX Runtime fp32 and ORT's
-`quantize_dynamic` int8 (QInt8 weights, per channel — the two lines a user would write), on the
+`quantize_dynamic` int8 (QInt8 weights, per channel — the two lines a user would write), and PyTorch's
+own options (fp32; bf16 autocast; `torch.ao.quantization.quantize_dynamic` int8 Linear), on the
 full-size random checkpoint: time per case (fresh processes alternating, medians), peak memory, and the
 accuracy of each engine against fp32 — the minimum cosine over 64 varied inputs per tower (texts of
 different lengths and scripts, padded in one batch; natural-looking and random images).
@@ -147,6 +148,16 @@ def main():
     ort8 = {"image": ort_embed(int8, "image", {"pixel_values": pixels}, a.threads),
             "text": ort_embed(int8, "text", {"input_ids": ids, "attention_mask": mask}, a.threads)}
     accuracy["ORT int8"] = {t: float(cosines(ort8[t], reference[t]).min()) for t in ("image", "text")}
+    np.savez(work / "image.npz", pixel_values=pixels)
+    np.savez(work / "text.npz", input_ids=ids, attention_mask=mask)
+    for precision in ("bf16", "int8"):
+        got = {}
+        for tower in ("image", "text"):
+            subprocess.run([sys.executable, str(ROOT / "Scripts/bench_torch.py"), "--model", str(model), "--threads",
+                            str(a.threads), "--precision", precision, "--embed-inputs", str(work / f"{tower}.npz"),
+                            "--out", str(work / f"torch-{tower}-{precision}.npy")], check=True, capture_output=True)
+            got[tower] = np.load(work / f"torch-{tower}-{precision}.npy")
+        accuracy[f"PyTorch {precision}"] = {t: float(cosines(got[t], reference[t]).min()) for t in ("image", "text")}
     for dtype in ("fp32", "bf16", "int8"):
         got = {}
         for tower, inputs in (("image", [str(work / f"{i:03d}.png") for i in range(a.inputs)]),
@@ -182,9 +193,14 @@ def speed(a, model, onnx, int8, bench, env):
                ("Swift bf16", lambda c: [str(bench), "--model", str(model), "--dtype", "bf16"] + c),
                ("Swift int8", lambda c: [str(bench), "--model", str(model), "--dtype", "int8"] + c),
                ("ORT fp32", lambda c: [sys.executable, str(ROOT / "Scripts/bench_ort.py"), "--model", str(onnx)] + c),
-               ("ORT int8", lambda c: [sys.executable, str(ROOT / "Scripts/bench_ort.py"), "--model", str(int8)] + c)]
+               ("ORT int8", lambda c: [sys.executable, str(ROOT / "Scripts/bench_ort.py"), "--model", str(int8)] + c),
+               ("PyTorch fp32", lambda c: [sys.executable, str(ROOT / "Scripts/bench_torch.py"), "--model", str(model)] + c),
+               ("PyTorch bf16", lambda c: [sys.executable, str(ROOT / "Scripts/bench_torch.py"), "--model", str(model),
+                                           "--precision", "bf16"] + c),
+               ("PyTorch int8", lambda c: [sys.executable, str(ROOT / "Scripts/bench_torch.py"), "--model", str(model),
+                                           "--precision", "int8"] + c)]
     print(f"\nmedian seconds per forward ({a.rounds} rounds of fresh processes, {a.repeats} timed runs each), peak RSS:")
-    print(f"  {'case':<11}" + "".join(f"{name:>16}" for name, _ in engines) + "   best Swift / ORT int8")
+    print(f"  {'case':<11}" + "".join(f"{name:>17}" for name, _ in engines) + "   Swift int8 / ORT int8, best Swift / ORT int8")
     for label, args in cases:
         times = {name: [] for name, _ in engines}
         peak = {}
@@ -195,8 +211,8 @@ def speed(a, model, onnx, int8, bench, env):
                 peak[name] = max(peak.get(name, 0), r["peak_rss_bytes"])
         med = {name: statistics.median(v) for name, v in times.items()}
         best = min(med["Swift bf16"], med["Swift int8"])
-        print(f"  {label:<11}" + "".join(f"{med[n]:>9.3f}s {peak[n] / 2**30:4.1f}G" for n, _ in engines)
-              + f"   {med['ORT int8'] / best:.2f}x", flush=True)
+        print(f"  {label:<11}" + "".join(f"{med[n]:>10.3f}s {peak[n] / 2**30:4.1f}G" for n, _ in engines)
+              + f"   {med['ORT int8'] / med['Swift int8']:.2f}x, {med['ORT int8'] / best:.2f}x", flush=True)
 
 
 if __name__ == "__main__":

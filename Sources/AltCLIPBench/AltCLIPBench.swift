@@ -24,11 +24,6 @@ struct TowerBench: ParsableCommand {
         abstract: "Time the image or text tower of a model folder on synthetic inputs (JSON on stdout).")
 
     enum Tower: String, ExpressibleByArgument { case image, text }
-    /// `ComputePrecision` by its `--dtype` spelling.
-    enum DType: String, ExpressibleByArgument {
-        case fp32, bf16, int8
-        var precision: ComputePrecision { ComputePrecision(rawValue: rawValue) ?? .float32 }
-    }
 
     @Option(help: "Model folder.") var model: String
     @Option(help: "image or text.") var tower: Tower = .image
@@ -37,8 +32,8 @@ struct TowerBench: ParsableCommand {
     @Option(help: "Timed repetitions.") var repeats = 5
     @Option(help: "Untimed warm-up runs.") var warmup = 1
     @Option(help: "Threads (default: all cores).") var threads: Int?
-    @Option(help: "Linear-layer arithmetic: fp32 (exact), bf16 (bfloat16 dot products) or int8 (VNNI GEMM).")
-    var dtype: DType = .fp32
+    @Option(help: "Linear-layer arithmetic: fp32 (exact), bf16 (bfloat16 dot products) or int8 (AMX / VNNI integer products).")
+    var dtype: Precision = .float32
 
     @Flag(help: "Leave weight conversion to the first forward passes (as a one-shot command does) instead of preparing the model after loading; for start-up timing.")
     var lazy = false
@@ -48,7 +43,7 @@ struct TowerBench: ParsableCommand {
         let clock = ContinuousClock()
         var loaded: AltCLIPModel!
         let folder = URL(fileURLWithPath: self.model)
-        let loadTime = try clock.measure { loaded = try AltCLIPModel(directory: folder, precision: dtype.precision) }
+        let loadTime = try clock.measure { loaded = try AltCLIPModel(directory: folder, precision: dtype) }
         let model: AltCLIPModel = loaded
         var prepareTime = Duration.zero
         if !lazy {
@@ -94,7 +89,10 @@ struct TowerBench: ParsableCommand {
 
     /// The kernels the linear layers and the remaining GEMMs (attention) run on.
     var backendDescription: String {
-        let kernel = (try? MatmulWeight(Tensor(zeros: [1024, 1024]), precision: dtype.precision).kernelName(rows: 257)) ?? "?"
+        let kernel = (try? MatmulWeight(Tensor(zeros: [1024, 1024]), precision: dtype).kernelName(rows: 257)) ?? "?"
         return "oneDNN matmul \(kernel) \(dtype.rawValue) (linear, fused epilogues) + \(GEMMBackend.current) (attention)"
     }
 }
+
+/// `--dtype` parses with the tensor core's one spelling (`Precision(rawValue:)`: fp32, bf16, int8).
+extension Precision: ExpressibleByArgument {}

@@ -1,3 +1,4 @@
+import CAltCLIPKernels
 import CDNNL
 import Foundation
 
@@ -74,21 +75,8 @@ public final class MatmulWeight: @unchecked Sendable {
         let w = weight.pointer
         Threading.parallelFor(rows, costPerItem: 4 * cols) { range in
             for o in range {
-                let row = w + o * cols, out = codes + o * cols
-                var largest: Float = 0
-                for k in 0..<cols { let a = abs(row[k]); largest = a > largest ? a : largest }
-                let scale = largest / 127
-                scales[o] = scale
-                let inverse: Float = scale > 0 ? 1 / scale : 0
                 var sum: Int32 = 0
-                for k in 0..<cols {
-                    var scaled = Ops.roundedToEven(row[k] * inverse)
-                    scaled = scaled >= -127 ? scaled : -127  // also maps NaN, so the conversion cannot trap
-                    scaled = scaled <= 127 ? scaled : 127
-                    let code = Int32(scaled)
-                    out[k] = Int8(truncatingIfNeeded: code)
-                    sum &+= code
-                }
+                altclip_quantize_row_s8(w + o * cols, cols, codes + o * cols, scales + o, &sum)
                 scales[rows + o] = Float(sum)
             }
         }

@@ -22,6 +22,28 @@ static void quantize_portable(const float *x, size_t count, float inverse, int32
     }
 }
 
+static float abs_max_portable(const float *x, size_t count) {
+    float largest = 0.0f;
+    for (size_t i = 0; i < count; i++) {
+        float a = fabsf(x[i]);
+        largest = a > largest ? a : largest;  /* NaN is skipped */
+    }
+    return largest;
+}
+
+static int32_t quantize_s8_portable(const float *x, size_t count, float inverse, int8_t *out) {
+    int32_t sum = 0;
+    for (size_t i = 0; i < count; i++) {
+        float q = nearbyintf(x[i] * inverse);
+        q = q >= -127.0f ? q : -127.0f;  /* NaN → −127 then… */
+        q = q <= 127.0f ? q : 127.0f;
+        if (x[i] != x[i]) q = 0.0f;      /* …0 */
+        out[i] = (int8_t)q;
+        sum += (int32_t)q;
+    }
+    return sum;
+}
+
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
@@ -64,6 +86,36 @@ static void quantize_avx512(const float *x, size_t count, float inverse, int32_t
     }
 }
 
+__attribute__((target("avx512f")))
+static float abs_max_avx512(const float *x, size_t count) {
+    __m512 largest = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16) largest = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(x + i)), largest);
+    if (i < count) {
+        __mmask16 tail = (__mmask16)((1u << (count - i)) - 1u);
+        largest = _mm512_mask_max_ps(largest, tail, _mm512_abs_ps(_mm512_maskz_loadu_ps(tail, x + i)), largest);
+    }
+    return _mm512_reduce_max_ps(largest);
+}
+
+__attribute__((target("avx512f")))
+static int32_t quantize_s8_avx512(const float *x, size_t count, float inverse, int8_t *out) {
+    __m512 scale = _mm512_set1_ps(inverse);
+    __m512i low = _mm512_set1_epi32(-127), high = _mm512_set1_epi32(127), sums = _mm512_setzero_si512();
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        __m512i q = _mm512_cvtps_epi32(_mm512_mul_ps(v, scale));  /* nearest even; NaN → INT32_MIN */
+        q = _mm512_min_epi32(_mm512_max_epi32(q, low), high);
+        q = _mm512_maskz_mov_epi32(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), q);  /* NaN → 0 */
+        sums = _mm512_add_epi32(sums, q);
+        _mm_storeu_si128((__m128i *)(out + i), _mm512_cvtsepi32_epi8(q));
+    }
+    int32_t sum = _mm512_reduce_add_epi32(sums);
+    if (i < count) sum += quantize_s8_portable(x + i, count - i, inverse, out + i);
+    return sum;
+}
+
 static int has_avx512f(void) {
     static int cached = -1;
     if (cached < 0) {
@@ -82,7 +134,22 @@ void altclip_quantize_u8(const float *x, size_t count, float inverse, int32_t ze
     if (has_avx512f()) quantize_avx512(x, count, inverse, zero_point, out);
     else quantize_portable(x, count, inverse, zero_point, out);
 }
+void altclip_quantize_row_s8(const float *x, size_t count, int8_t *out, float *scale, int32_t *sum) {
+    int wide = has_avx512f();
+    float largest = wide ? abs_max_avx512(x, count) : abs_max_portable(x, count);
+    float s = largest / 127.0f;
+    float inverse = s > 0.0f ? 1.0f / s : 0.0f;
+    *scale = s;
+    *sum = wide ? quantize_s8_avx512(x, count, inverse, out) : quantize_s8_portable(x, count, inverse, out);
+}
 #else
+void altclip_quantize_row_s8(const float *x, size_t count, int8_t *out, float *scale, int32_t *sum) {
+    float largest = abs_max_portable(x, count);
+    float s = largest / 127.0f;
+    *scale = s;
+    *sum = quantize_s8_portable(x, count, s > 0.0f ? 1.0f / s : 0.0f, out);
+}
+
 void altclip_min_max(const float *x, size_t count, float *low, float *high) { min_max_portable(x, count, low, high); }
 
 void altclip_quantize_u8(const float *x, size_t count, float inverse, int32_t zero_point, uint8_t *out) {
