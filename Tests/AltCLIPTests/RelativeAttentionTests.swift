@@ -64,7 +64,7 @@ struct RelativeAttentionTests {
         }
         #expect(encoded.hiddenStates?.last?.scalars == encoded.lastHiddenState.scalars)
         let tower = try model(text)
-        #expect(tower.lastHiddenState.scalars
+        #expect(try tower.lastHiddenState.scalars
                 == model.transformation(model.preLayerNorm(encoded.lastHiddenState)).scalars)
     }
 
