@@ -39,13 +39,19 @@ struct ReducedPrecisionTests {
         let (text, image, model) = try Self.embeddingCosines(fixture.folder, precision: precision)
         let layers = model.visionModel.layers
         #expect(layers.allSatisfy { [$0.qProj, $0.kProj, $0.vProj, $0.outProj, $0.fc1, $0.fc2].allSatisfy { $0.precision == precision } })
-        #expect(model.textModel.roberta.layers.allSatisfy { layer in
+        // Under int8 the text tower's last `int8BFloat16Layers` layers and its projections stay bf16.
+        let textLayers = model.textModel.roberta.layers
+        let kept = precision == .int8 ? AltRobertaModel.int8BFloat16Layers(of: textLayers.count) : 0
+        #expect(AltRobertaModel.int8BFloat16Layers(of: 24) == 4)
+        for (index, layer) in textLayers.enumerated() {
             let a = layer.selfAttention
-            return [a.query, a.key, a.value, layer.attentionOutput, layer.intermediate, layer.output]
-                .allSatisfy { $0.precision == precision }
-        })
-        #expect(model.textProjection.precision == precision && model.visualProjection.precision == precision)
-        #expect(model.textModel.transformation.precision == precision)
+            let expected: ComputePrecision = index >= textLayers.count - kept ? .bfloat16 : precision
+            #expect([a.query, a.key, a.value, layer.attentionOutput, layer.intermediate, layer.output]
+                .allSatisfy { $0.precision == expected }, "text layer \(index): \(expected) expected")
+        }
+        let textSide: ComputePrecision = precision == .int8 ? .bfloat16 : precision
+        #expect(model.textProjection.precision == textSide && model.textModel.transformation.precision == textSide)
+        #expect(model.visualProjection.precision == precision)
         // Tiny random towers (hidden 18) quantize coarsely; the full-size test below holds 0.999.
         #expect(text.allSatisfy { $0 > 0.99 }, "text cosines \(text)")
         #expect(image.allSatisfy { $0 > 0.99 }, "image cosines \(image)")

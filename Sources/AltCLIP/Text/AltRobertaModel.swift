@@ -7,12 +7,12 @@ public struct AltRobertaModel: @unchecked Sendable {
     public let embeddings: AltRobertaEmbeddings
     public let layers: [AltRobertaLayer]
 
-    /// How many of the last encoder layers run bfloat16 products when the model's precision is int8. The
-    /// int8 error of the text embeddings comes mostly from the last layers (measured on the full-size
-    /// BAAI/AltCLIP-shaped checkpoint, min cosine to fp32 over 64 varied texts: all int8 0.99892; last
-    /// 4 layers bf16 0.99936; with the projection too 0.99946; first 4 layers bf16 instead 0.99889),
-    /// and 0.999 is the bar `ComputePrecision.int8` promises.
-    public static let int8BFloat16Layers = 4
+    /// How many of the last encoder layers run bfloat16 products when the model's precision is int8: the
+    /// last sixth (4 of BAAI/AltCLIP's 24). The int8 error of the text embeddings comes mostly from the
+    /// last layers (measured on the full-size BAAI/AltCLIP-shaped checkpoint, min cosine to fp32 over 64
+    /// varied texts: all int8 0.99892; last 4 layers bf16 0.99936; with the projections too 0.99946;
+    /// first 4 layers bf16 instead 0.99889), and 0.999 is the bar `ComputePrecision.int8` promises.
+    public static func int8BFloat16Layers(of layers: Int) -> Int { layers / 6 }
     public let heads: Int
 
     init(_ scope: WeightScope, config: AltCLIPTextConfig) throws {
@@ -21,7 +21,7 @@ public struct AltRobertaModel: @unchecked Sendable {
         let encoder = scope("encoder")
         let list = encoder.listName("layer", alternative: "layers")
         // Under int8 the last layers stay bfloat16 (see `int8BFloat16Layers`).
-        let firstKept = config.numHiddenLayers - AltRobertaModel.int8BFloat16Layers
+        let firstKept = config.numHiddenLayers - AltRobertaModel.int8BFloat16Layers(of: config.numHiddenLayers)
         layers = try (0..<config.numHiddenLayers).map { index in
             let scope = encoder(list, index)
             return try AltRobertaLayer(index >= firstKept ? scope.keepingBFloat16UnderInt8() : scope, config: config)
