@@ -100,3 +100,41 @@ import Testing
         }
     }
 }
+
+/// `LinearWeight`, the one place weights are converted: conversion happens on first use (int8 at once,
+/// fp32/bf16 packed from the second product), every precision's products match its `MatmulWeight`, and
+/// bad weights are errors, never a silent fallback to zeros or to another precision.
+@Suite struct LinearWeightTests {
+    @Test(arguments: Precision.allCases)
+    func convertsOnFirstUseAndComputesInItsPrecision(precision: Precision) throws {
+        var random = SeededRandom(seed: 21)
+        let w = random.tensor([48, 40], -0.2, 0.2), b = random.tensor([48]), x = random.tensor([2, 5, 40])
+        let weight = try LinearWeight(w, precision: precision)
+        #expect(!weight.isConverted && weight.precision == precision)
+        let first = try weight.product(x, bias: b)
+        #expect(weight.isConverted == (precision == .int8))
+        let second = try weight.product(x, bias: b)
+        #expect(weight.isConverted)
+        let direct = try Ops.linear(x, weight: MatmulWeight(w, precision: precision), bias: b)
+        expectClose("\(precision) first product", first, Reference(direct), absolute: 1e-6, relative: 1e-6)
+        expectClose("\(precision) packed product", second, Reference(direct), absolute: 1e-6, relative: 1e-6)
+        // The values the products use: exact for fp32, bfloat16 or int8 steps otherwise — never zeros.
+        let used = try weight.float32().scalars
+        #expect(used.count == 48 * 40 && used.contains { $0 != 0 })
+        if precision == .float32 { #expect(used == w.scalars) }
+        #expect(try weight.byteCount() >= 48 * 40 * [Precision.float32: 4, .bfloat16: 2, .int8: 1][precision]!)
+    }
+
+    @Test func badWeightsThrow() {
+        #expect(throws: TensorError.self) { try LinearWeight(Tensor(zeros: [0, 8]), precision: .int8) }
+        #expect(throws: TensorError.self) { try LinearWeight(Tensor(zeros: [4, 4, 4]), precision: .float32) }
+        let bits = [UInt16](repeating: 0x3F80, count: 12)
+        bits.withUnsafeBufferPointer { pointer in
+            let values = HalfPrecisionValues(format: .bfloat16, bits: pointer.baseAddress!, count: 12, owner: NSObject(),
+                                             fileMapped: false)
+            #expect(throws: TensorError.self) {
+                try LinearWeight(halfPrecision: values, precision: .bfloat16, outFeatures: 4, inFeatures: 4)
+            }
+        }
+    }
+}
