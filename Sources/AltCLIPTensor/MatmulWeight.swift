@@ -165,12 +165,7 @@ public final class MatmulWeight: @unchecked Sendable {
     public convenience init(bfloat16Bits: UnsafePointer<UInt16>, outFeatures: Int, inFeatures: Int,
                             precision: Precision = .bfloat16) throws {
         if precision == .int8 {
-            let widened = Tensor(uninitializedShape: [outFeatures, inFeatures])
-            let target = widened.storage.pointer
-            for i in 0..<(outFeatures * inFeatures) {
-                target[i] = Float(bitPattern: UInt32(bfloat16Bits[i]) << 16)
-            }
-            try self.init(widened, precision: .int8)
+            try self.init(Tensor(shape: [outFeatures, inFeatures], widening: bfloat16Bits, bfloat16: true), precision: .int8)
             return
         }
         try self.init(source: UnsafeMutableRawPointer(mutating: bfloat16Bits), type: dnnl_bf16,

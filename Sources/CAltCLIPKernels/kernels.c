@@ -87,7 +87,7 @@ static void softmax_avx512(float *row, size_t count) {
     if (tail) _mm512_mask_storeu_ps(row + full, tail, _mm512_mul_ps(_mm512_maskz_loadu_ps(tail, row + full), vi));
 }
 
-static int has_avx512f(void) {
+int altclip_has_avx512f(void) {
     static int cached = -1;
     if (cached < 0) {
         __builtin_cpu_init();
@@ -97,7 +97,7 @@ static int has_avx512f(void) {
 }
 
 void altclip_softmax_row(float *row, size_t count) {
-    if (has_avx512f()) softmax_avx512(row, count);
+    if (altclip_has_avx512f()) softmax_avx512(row, count);
     else softmax_portable(row, count);
 }
 
@@ -133,6 +133,8 @@ void altclip_f32_to_bf16(const float *source, uint16_t *target, size_t count) {
     else convert_portable(source, target, count);
 }
 #else
+int altclip_has_avx512f(void) { return 0; }
+
 int altclip_has_avx512_bf16(void) { return 0; }
 
 void altclip_softmax_row(float *row, size_t count) { softmax_portable(row, count); }

@@ -1,4 +1,5 @@
 #include "altclip_quantize.h"
+#include "altclip_kernels.h"
 
 #include <math.h>
 
@@ -116,26 +117,17 @@ static int32_t quantize_s8_avx512(const float *x, size_t count, float inverse, i
     return sum;
 }
 
-static int has_avx512f(void) {
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    }
-    return cached;
-}
-
 void altclip_min_max(const float *x, size_t count, float *low, float *high) {
-    if (has_avx512f()) min_max_avx512(x, count, low, high);
+    if (altclip_has_avx512f()) min_max_avx512(x, count, low, high);
     else min_max_portable(x, count, low, high);
 }
 
 void altclip_quantize_u8(const float *x, size_t count, float inverse, int32_t zero_point, uint8_t *out) {
-    if (has_avx512f()) quantize_avx512(x, count, inverse, zero_point, out);
+    if (altclip_has_avx512f()) quantize_avx512(x, count, inverse, zero_point, out);
     else quantize_portable(x, count, inverse, zero_point, out);
 }
 void altclip_quantize_row_s8(const float *x, size_t count, int8_t *out, float *scale, int32_t *sum) {
-    int wide = has_avx512f();
+    int wide = altclip_has_avx512f();
     float largest = wide ? abs_max_avx512(x, count) : abs_max_portable(x, count);
     float s = largest / 127.0f;
     float inverse = s > 0.0f ? 1.0f / s : 0.0f;

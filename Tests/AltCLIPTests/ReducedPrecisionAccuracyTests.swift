@@ -33,11 +33,8 @@ struct ReducedPrecisionAccuracyTests {
 
     /// 64 normalized images [64, 3, S, S]: even ones smooth colour fields with a disc, odd ones noise.
     static func images(size: Int) -> Tensor {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> Float {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Float(state >> 40) / Float(1 << 24)
-        }
+        var generator = SplitMix(seed: 7)
+        func next() -> Float { generator.nextUnit() }
         let mean: [Float] = [0.48145466, 0.4578275, 0.40821073], std: [Float] = [0.26862954, 0.26130258, 0.27577711]
         var values = [Float](repeating: 0, count: 64 * 3 * size * size)
         for n in 0..<64 {

@@ -19,5 +19,7 @@ void altclip_softmax_row(float *row, size_t count);
 
 /// Whether `altclip_f32_to_bf16` runs on the CPU's AVX-512 BF16 conversion instruction.
 int altclip_has_avx512_bf16(void);
+/// Whether the CPU has AVX-512F (the kernels' wide paths; cached after the first call).
+int altclip_has_avx512f(void);
 
 #endif
