@@ -1,3 +1,4 @@
+import CAltCLIPKernels
 import Foundation
 
 extension Ops {
@@ -15,21 +16,33 @@ extension Ops {
     ///   - scale: defaults to `1/sqrt(D)`.
     ///   - returnProbabilities: also return `P` as `[B, H, Lq, Lk]` (after the head mask, as transformers
     ///     returns it).
+    ///   - precision: `.float32` computes in Float32 throughout. `.bfloat16` and `.int8` (the reduced-precision
+    ///     models) run the two products in bfloat16 on AMX tiles where the CPU has them (Q·scale, K, V and
+    ///     the softmax numerators rounded to bf16, fp32 accumulation and softmax; see
+    ///     `altclip_attention_bf16`) for heads 32 or 64 wide, without a head mask, score bias or returned
+    ///     probabilities; otherwise in Float32.
     /// - Returns: `[B, Lq, H·D]` and the probabilities when asked.
     public static func attention(
         query: Tensor, key: Tensor, value: Tensor, heads: Int,
         additiveMask: Tensor?, headMask: Tensor?, scale: Float? = nil,
-        returnProbabilities: Bool
+        returnProbabilities: Bool, precision: Precision = .float32
     ) -> (output: Tensor, probabilities: Tensor?) {
         attention(query: query, key: key, value: value, heads: heads, additiveMask: additiveMask,
-                  headMask: headMask, scale: scale, scoreBias: nil, returnProbabilities: returnProbabilities)
+                  headMask: headMask, scale: scale, scoreBias: nil, returnProbabilities: returnProbabilities,
+                  precision: precision)
+    }
+
+    /// Whether `attention` with a reduced `precision` runs its products in bfloat16 on this machine for
+    /// heads `headDimension` wide (AMX-BF16 present and allowed by the OS, head width 32 or 64).
+    public static func attentionRunsInBFloat16(headDimension: Int) -> Bool {
+        headDimension > 0 && altclip_attention_bf16_available(headDimension) != 0
     }
 
     /// `attention` on one `[B, L, 3·H·D]` tensor holding query, key and value side by side (the output
     /// of a fused QKV projection), read in place.
     public static func attention(
         qkv: Tensor, heads: Int, additiveMask: Tensor?, headMask: Tensor?, scale: Float? = nil,
-        returnProbabilities: Bool
+        returnProbabilities: Bool, precision: Precision = .float32
     ) -> (output: Tensor, probabilities: Tensor?) {
         precondition(qkv.rank == 3 && qkv.shape[2] % 3 == 0, "attention: qkv must be [B, L, 3·H·D], got \(qkv.shape)")
         let width = qkv.shape[2] / 3
@@ -37,7 +50,7 @@ extension Ops {
             query: qkv.pointer, key: qkv.pointer + width, value: qkv.pointer + 2 * width, rowStride: 3 * width,
             batch: qkv.shape[0], lq: qkv.shape[1], lk: qkv.shape[1], width: width, heads: heads,
             additiveMask: additiveMask, headMask: headMask, scale: scale, scoreBias: nil,
-            returnProbabilities: returnProbabilities)
+            returnProbabilities: returnProbabilities, precision: precision)
     }
 
     /// `attention` with an extra `scoreBias` `[B, H, Lq, Lk]` added to the raw `Q·Kᵀ` *before* scaling,
@@ -46,7 +59,7 @@ extension Ops {
     public static func attention(
         query: Tensor, key: Tensor, value: Tensor, heads: Int,
         additiveMask: Tensor?, headMask: Tensor?, scale: Float? = nil,
-        scoreBias: Tensor?, returnProbabilities: Bool
+        scoreBias: Tensor?, returnProbabilities: Bool, precision: Precision = .float32
     ) -> (output: Tensor, probabilities: Tensor?) {
         precondition(query.rank == 3 && key.rank == 3 && value.rank == 3,
                      "attention: q, k, v must be [B, L, H·D], got \(query.shape), \(key.shape), \(value.shape)")
@@ -58,7 +71,7 @@ extension Ops {
         return attentionCore(
             query: query.pointer, key: key.pointer, value: value.pointer, rowStride: width, batch: batch, lq: lq, lk: lk,
             width: width, heads: heads, additiveMask: additiveMask, headMask: headMask, scale: scale,
-            scoreBias: scoreBias, returnProbabilities: returnProbabilities)
+            scoreBias: scoreBias, returnProbabilities: returnProbabilities, precision: precision)
     }
 
     /// The shared body: q, k, v rows `rowStride` scalars apart, heads side by side in the first `width`.
@@ -66,7 +79,7 @@ extension Ops {
     private static func attentionCore(
         query pq: UnsafePointer<Float>, key pk: UnsafePointer<Float>, value pv: UnsafePointer<Float>, rowStride: Int,
         batch: Int, lq: Int, lk: Int, width: Int, heads: Int, additiveMask: Tensor?, headMask: Tensor?,
-        scale: Float?, scoreBias: Tensor?, returnProbabilities: Bool
+        scale: Float?, scoreBias: Tensor?, returnProbabilities: Bool, precision: Precision
     ) -> (output: Tensor, probabilities: Tensor?) {
         precondition(heads > 0 && width % heads == 0, "attention: width \(width) not divisible by \(heads) heads")
         let d = width / heads
@@ -95,6 +108,31 @@ extension Ops {
         let mask = additiveMask?.pointer
         let headScale = headMask?.pointer, headScaleCount = headMask?.count ?? 0
         let bias = scoreBias?.pointer
+
+        if precision != .float32, !returnProbabilities, headMask == nil, scoreBias == nil,
+           altclip_attention_bf16_available(d) != 0 {
+            let maskStride = maskKind == 1 ? 0 : lk
+            let scratchBytes = altclip_attention_bf16_scratch_bytes(lq, lk, d)
+            Threading.parallelFor(batch * heads, costPerItem: 4 * lq * lk * d + 30 * lq * lk) { items in
+                let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
+                defer { scratch.deallocate() }
+                for item in items {
+                    let b = item / heads, h = item % heads
+                    let maskRows: UnsafePointer<Float>? = mask.map { m in
+                        switch maskKind {
+                        case 1: return m + b * lk
+                        case 2: return m + b * lq * lk
+                        default: return m + item * lq * lk
+                        }
+                    }
+                    // Available was checked above; the kernel only declines when it is not.
+                    _ = altclip_attention_bf16(
+                        pq + b * lq * rowStride + h * d, pk + b * lk * rowStride + h * d, pv + b * lk * rowStride + h * d,
+                        rowStride, lq, lk, d, scale, maskRows, maskStride, po + b * lq * width + h * d, width, scratch)
+                }
+            }
+            return (output, nil)
+        }
 
         let backend = GEMMBackend.current
         GEMM.parallelBatches(batch * heads, flopsPerItem: 4 * lq * lk * d + 30 * lq * lk, backend: backend) { items, single in

@@ -45,12 +45,13 @@ public struct AltRobertaSelfAttention: @unchecked Sendable {
                         returnProbabilities: Bool) throws -> (Tensor, Tensor?) {
         if distanceEmbedding == nil, let stacked = try qkv.stackedIfReady() {
             return Ops.attention(qkv: try stacked(x), heads: heads, additiveMask: additiveMask, headMask: headMask,
-                                 returnProbabilities: returnProbabilities)
+                                 returnProbabilities: returnProbabilities, precision: query.precision)
         }
         let q = try query(x), k = try key(x), v = try value(x)
         guard let distanceEmbedding else {
             return Ops.attention(query: q, key: k, value: v, heads: heads, additiveMask: additiveMask,
-                                 headMask: headMask, returnProbabilities: returnProbabilities)
+                                 headMask: headMask, returnProbabilities: returnProbabilities,
+                                 precision: query.precision)
         }
         return relativeAttention(q: q, k: k, v: v, distance: distanceEmbedding, additiveMask: additiveMask,
                                  headMask: headMask, returnProbabilities: returnProbabilities)

@@ -46,11 +46,13 @@ public struct AltCLIPEncoderLayer: @unchecked Sendable {
         let context: Tensor, probabilities: Tensor?
         if let stacked = try qkv.stackedIfReady() {
             (context, probabilities) = Ops.attention(qkv: try stacked(n1), heads: heads, additiveMask: nil, headMask: nil,
-                                                     returnProbabilities: returnProbabilities)
+                                                     returnProbabilities: returnProbabilities,
+                                                     precision: qProj.precision)
         } else {
             (context, probabilities) = Ops.attention(query: try qProj(n1), key: try kProj(n1), value: try vProj(n1),
                                                      heads: heads, additiveMask: nil, headMask: nil,
-                                                     returnProbabilities: returnProbabilities)
+                                                     returnProbabilities: returnProbabilities,
+                                                     precision: qProj.precision)
         }
         // Residual adds and the MLP activation run in the products' epilogues (see `Linear`).
         let h1 = try outProj(context, activation: nil, residual: x)
