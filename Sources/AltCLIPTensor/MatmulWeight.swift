@@ -20,6 +20,15 @@ public final class MatmulWeight: @unchecked Sendable {
     public let precision: Precision
     /// Whether the data is in oneDNN's blocked layout (else it is the stored `[out, in]`, read in place).
     public let isPacked: Bool
+    /// int8 on a CPU with AMX-INT8, out a multiple of 32 and in of 64: packed for the library's own AMX
+    /// kernel (`altclip_amx_u8s8_gemm`) instead of oneDNN's matmul.
+    public let isAMXPacked: Bool
+
+    /// Whether int8 weights of `[out, in]` are packed for the library's AMX kernel on this machine.
+    public static func usesAMXKernel(outFeatures: Int, inFeatures: Int) -> Bool {
+        outFeatures > 0 && inFeatures > 0 && altclip_has_amx_int8() != 0
+            && altclip_amx_s8_shape_supported(outFeatures, inFeatures) != 0
+    }
     /// The layout of the logical `[in, out]` matrix the matmul reads as its weights.
     let descriptor: dnnl_memory_desc_t
     let data: UnsafeMutableRawPointer
@@ -51,6 +60,12 @@ public final class MatmulWeight: @unchecked Sendable {
         if precision == .int8 {
             let (codes, scales) = MatmulWeight.quantizePerChannel(weight)
             defer { codes.deallocate() }
+            let (out, inputs) = (weight.shape[0], weight.shape[1])
+            if MatmulWeight.usesAMXKernel(outFeatures: out, inFeatures: inputs) {
+                try self.init(amxCodes: codes, outFeatures: out, inFeatures: inputs, channelScales: scales)
+                weight.releaseBorrowedPages()
+                return
+            }
             do {
                 try self.init(source: UnsafeMutableRawPointer(codes), type: dnnl_s8, outFeatures: weight.shape[0],
                               inFeatures: weight.shape[1], precision: .int8, channelScales: scales)
@@ -92,6 +107,7 @@ public final class MatmulWeight: @unchecked Sendable {
         inFeatures = weight.shape[1]
         precision = .float32
         isPacked = false
+        isAMXPacked = false
         var plain = try OneDNN.matrix(inFeatures, outFeatures, dnnl_f32, transposed: true)
         descriptor = plain
         data = UnsafeMutableRawPointer(mutating: weight.pointer)
@@ -101,6 +117,36 @@ public final class MatmulWeight: @unchecked Sendable {
         ownsData = false
         channelScales = nil
         memory = try OneDNN.memory(&plain, data)
+    }
+
+    /// int8 codes `[out, in]` (row-major) packed for the AMX kernel; takes ownership of `channelScales`.
+    private init(amxCodes codes: UnsafeMutablePointer<Int8>, outFeatures: Int, inFeatures: Int,
+                 channelScales: UnsafeMutablePointer<Float>) throws {
+        self.outFeatures = outFeatures
+        self.inFeatures = inFeatures
+        precision = .int8
+        isPacked = true
+        isAMXPacked = true
+        byteCount = altclip_amx_s8_packed_bytes(outFeatures, inFeatures)
+        let packed = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+        let target = packed.bindMemory(to: Int8.self, capacity: byteCount)
+        Threading.parallelFor(outFeatures / 32, costPerItem: 32 * inFeatures) { blocks in
+            altclip_amx_s8_pack(codes, outFeatures, inFeatures, blocks.lowerBound * 32, blocks.upperBound * 32, target)
+        }
+        data = packed
+        stored = nil
+        owner = nil
+        ownsData = true
+        self.channelScales = channelScales
+        // Not read by oneDNN (no matmul runs on it); describes the bytes for completeness.
+        var plain = try OneDNN.matrix(inFeatures, outFeatures, dnnl_s8, transposed: true)
+        descriptor = plain
+        do {
+            memory = try OneDNN.memory(&plain, data)
+        } catch {
+            packed.deallocate()
+            throw error
+        }
     }
 
     /// bfloat16 values `[out, in]` as stored (a bf16 checkpoint's), read in place; `owner` keeps them alive.
@@ -139,6 +185,7 @@ public final class MatmulWeight: @unchecked Sendable {
         self.inFeatures = inFeatures
         precision = .bfloat16
         isPacked = false
+        isAMXPacked = false
         var plain = try OneDNN.matrix(inFeatures, outFeatures, dnnl_bf16, transposed: true)
         descriptor = plain
         self.data = data
@@ -182,6 +229,7 @@ public final class MatmulWeight: @unchecked Sendable {
         self.inFeatures = inFeatures
         self.precision = precision
         isPacked = true
+        isAMXPacked = false
         stored = nil
         owner = nil
         ownsData = true
@@ -218,8 +266,13 @@ public final class MatmulWeight: @unchecked Sendable {
             let count = outFeatures * inFeatures
             let codes = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 64)
             defer { codes.deallocate() }
-            var plain = try OneDNN.matrix(inFeatures, outFeatures, dnnl_s8, transposed: true)
-            try OneDNN.reorder(from: &packed, data, to: &plain, codes)
+            if isAMXPacked {
+                altclip_amx_s8_unpack(data.assumingMemoryBound(to: Int8.self), outFeatures, inFeatures,
+                                      codes.assumingMemoryBound(to: Int8.self))
+            } else {
+                var plain = try OneDNN.matrix(inFeatures, outFeatures, dnnl_s8, transposed: true)
+                try OneDNN.reorder(from: &packed, data, to: &plain, codes)
+            }
             let q = codes.assumingMemoryBound(to: Int8.self), out = result.storage.pointer
             for o in 0..<outFeatures {
                 let scale = channelScales[o]
@@ -235,6 +288,7 @@ public final class MatmulWeight: @unchecked Sendable {
     /// The oneDNN kernel that runs products with `rows` rows (e.g. "brg:avx512_core_bf16"), for
     /// reports and tests.
     public func kernelName(rows: Int) throws -> String {
+        if isAMXPacked { return "amx:u8s8 (own kernel)" }
         let key = MatmulPrimitive.Key(rows: rows, outFeatures: outFeatures, inFeatures: inFeatures, precision: precision,
                                       packed: isPacked, bias: true, activation: nil, residual: false,
                                       threads: Threading.threadCount)

@@ -24,7 +24,10 @@ extension Ops {
         let shape = Array(x.shape.dropLast()) + [outFeatures]
         if let residual { precondition(residual.shape == shape, "linear: residual \(residual.shape) is not \(shape)") }
         let rows = x.shape.dropLast().reduce(1, *)
-        let fused = activation.flatMap { MatmulPrimitive.eltwise($0) == nil ? nil : $0 }
+        let fused = activation.flatMap { activation -> Activation? in
+            let fusable = weight.isAMXPacked ? amxActivation(activation) != nil : MatmulPrimitive.eltwise(activation) != nil
+            return fusable ? activation : nil
+        }
         let result = Tensor(uninitializedShape: shape)
         if rows > 0 {
             // An activation oneDNN lacks runs after the product, so the residual add must wait for it too.
@@ -70,6 +73,11 @@ extension Ops {
         guard let channelScales = weight.channelScales, let channelSums = weight.channelSums else {
             throw TensorError.backend("int8 weight without channel scales")
         }
+        if weight.isAMXPacked {
+            try runAMX(x, rows: rows, weight: weight, channelScales: channelScales, channelSums: channelSums, bias: bias,
+                       activation: activation, residual: residual, into: result)
+            return
+        }
         // One scale and zero point for all rows: one product over the whole batch. (Blocks of ~256 rows
         // with their own scales measured 10–20 % slower at 2056 rows here: each block re-reads the weights.)
         let n = weight.outFeatures, codesBytes = max(rows * weight.inFeatures, 1)
@@ -94,6 +102,58 @@ extension Ops {
                     scales: UnsafeMutableRawPointer(scales), activation: activation,
                     residual: residual.map { UnsafeMutableRawPointer(mutating: $0.pointer) },
                     destination: UnsafeMutableRawPointer(result.storage.pointer))
+    }
+
+    /// The activations an AMX-packed int8 product applies itself (`altclip_amx_epilogue`), as the C enum.
+    static func amxActivation(_ activation: Activation) -> Int32? {
+        switch activation {
+        case .linear: Int32(ALTCLIP_AMX_NO_ACTIVATION)
+        case .quickGelu: Int32(ALTCLIP_AMX_QUICK_GELU)
+        case .gelu, .geluPython: Int32(ALTCLIP_AMX_GELU_ERF)
+        default: nil
+        }
+    }
+
+    /// An int8 product on the library's AMX kernel: `x` quantized (one scale and zero point, as for
+    /// oneDNN) straight into the kernel's blocked layout, then each thread's share of output columns
+    /// with the dequantization, bias, activation and residual applied per 32 × 32 block.
+    // swiftlint:disable:next function_parameter_count
+    private static func runAMX(_ x: Tensor, rows: Int, weight: MatmulWeight, channelScales: UnsafeMutablePointer<Float>,
+                               channelSums: UnsafePointer<Float>, bias: Tensor?, activation: Activation?,
+                               residual: Tensor?, into result: Tensor) throws {
+        let n = weight.outFeatures, k = weight.inFeatures
+        let codesBytes = altclip_amx_u8_blocked_bytes(rows, k)
+        let codes = BufferPool.take(byteCount: codesBytes).assumingMemoryBound(to: UInt8.self)
+        let vectors = BufferPool.take(byteCount: 2 * n * 4)
+        defer {
+            BufferPool.give(UnsafeMutableRawPointer(codes), byteCount: codesBytes)
+            BufferPool.give(vectors, byteCount: 2 * n * 4)
+        }
+        guard altclip_has_amx_int8() != 0, altclip_amx_s8_shape_supported(n, k) != 0 else {
+            throw TensorError.backend("an AMX-packed int8 weight [\(n), \(k)] on a CPU without AMX-INT8")
+        }
+        let (activationScale, zeroPoint) = activationRange(x.pointer, count: rows * k)
+        let inverse = 1 / activationScale, source = x.pointer
+        Threading.parallelFor(rows, costPerItem: k / 8) { range in
+            altclip_amx_u8_quantize_rows(source + range.lowerBound * k, range.count, k, range.lowerBound, inverse,
+                                         zeroPoint, codes)
+        }
+        let scales = vectors.assumingMemoryBound(to: Float.self), shift = scales + n
+        let biasPointer = bias?.pointer, z = Float(zeroPoint)
+        for o in 0..<n {
+            let scale = activationScale * channelScales[o]
+            scales[o] = scale
+            shift[o] = (biasPointer?[o] ?? 0) - scale * z * channelSums[o]
+        }
+        var epilogue = altclip_amx_epilogue(scale: scales, shift: shift, residual: residual?.pointer,
+                                            activation: activation.flatMap(amxActivation) ?? Int32(ALTCLIP_AMX_NO_ACTIVATION))
+        let packed = weight.data.assumingMemoryBound(to: Int8.self), out = result.storage.pointer
+        // The kernel runs whenever the weight could be packed for it (same CPU, same shape rules).
+        withUnsafePointer(to: &epilogue) { e in
+            Threading.parallelFor(n / 32, costPerItem: 64 * rows * k) { blocks in
+                _ = altclip_amx_u8s8_gemm(codes, rows, k, packed, n, blocks.lowerBound * 32, blocks.upperBound * 32, e, out)
+            }
+        }
     }
 
     /// One oneDNN matmul over raw buffers (`source` already in the weight's source type).
@@ -150,6 +210,20 @@ extension Ops {
     /// Returns `s`. NaNs are left out of the range (and give code 0).
     static func quantizeActivations(_ x: UnsafePointer<Float>, count: Int, into codes: UnsafeMutablePointer<UInt8>,
                                     zeroPoint: inout Int32) -> Float {
+        let (scale, point) = activationRange(x, count: count)
+        zeroPoint = point
+        let chunk = 1 << 16, chunks = (count + chunk - 1) / chunk, inverse = 1 / scale
+        Threading.parallelFor(chunks, costPerItem: chunk / 8) { range in
+            for c in range {
+                let start = c * chunk
+                altclip_quantize_u8(x + start, min(chunk, count - start), inverse, point, codes + start)
+            }
+        }
+        return scale
+    }
+
+    /// The scale and zero point `quantizeActivations` uses for these values.
+    static func activationRange(_ x: UnsafePointer<Float>, count: Int) -> (scale: Float, zeroPoint: Int32) {
         let chunk = 1 << 16
         let chunks = (count + chunk - 1) / chunk
         let lows = UnsafeMutablePointer<Float>.allocate(capacity: max(chunks, 1))
@@ -175,15 +249,7 @@ extension Ops {
         var scale = (high - low) / 255
         if !(scale > 0) || !scale.isFinite { scale = 1 }
         let zero = roundedToEven(min(max(-low / scale, 0), 255))
-        zeroPoint = Int32(zero)
-        let inverse = 1 / scale, point = zeroPoint
-        Threading.parallelFor(chunks, costPerItem: cost) { range in
-            for c in range {
-                let start = c * chunk
-                altclip_quantize_u8(x + start, min(chunk, count - start), inverse, point, codes + start)
-            }
-        }
-        return scale
+        return (scale, Int32(zero))
     }
 }
 

@@ -33,7 +33,10 @@ import Testing
 
     /// The activations get one scale and zero point over the whole input; the zero point enters as a
     /// bias correction with the channels' code sums. Row counts on both sides of the kernels' blocking.
-    @Test(arguments: [(3, 70, 50), (64, 33, 129), (65, 40, 64), (150, 96, 257)])
+    /// The shapes with out a multiple of 32 and in of 64 run on the library's AMX kernel where the CPU
+    /// has AMX-INT8 (row counts below, at and across its 32-row blocks), the others on oneDNN.
+    @Test(arguments: [(3, 70, 50), (64, 33, 129), (65, 40, 64), (150, 96, 257),
+                      (1, 32, 64), (33, 64, 128), (257, 96, 192), (70, 160, 1088)])
     func matchesQuantizedMathsAndFloat(rows: Int, outFeatures: Int, inFeatures: Int) throws {
         var random = SeededRandom(seed: UInt64(rows * 1000 + inFeatures))
         // Skewed activations (like GELU outputs) exercise the zero point.
@@ -41,6 +44,9 @@ import Testing
         let w = random.tensor([outFeatures, inFeatures], -0.1, 0.1)
         let b = random.tensor([outFeatures], -1, 1)
         let q = try MatmulWeight(w, precision: .int8)
+        let amx = MatmulWeight.usesAMXKernel(outFeatures: outFeatures, inFeatures: inFeatures)
+        #expect(q.isAMXPacked == amx)
+        #expect(try q.kernelName(rows: rows).hasPrefix("amx:u8s8") == amx)
         let y = try Ops.linear(x, weight: q, bias: b)
         #expect(y.shape == [1, rows, outFeatures])
 
@@ -68,6 +74,14 @@ import Testing
                     Reference(shape: [1, rows, outFeatures], values: zip(expected, residual.scalars).map {
                         Naive.activation($0, .quickGelu) + Double($1)
                     }), absolute: 5e-5, relative: 5e-5)
+        // GELU (erf; the AMX kernel's own approximation), and one it does not fuse (applied afterwards).
+        for activation in [Activation.gelu, .relu, .geluNew] {
+            let activated = try Ops.linear(x, weight: q, bias: b, activation: activation, residual: residual)
+            expectClose("int8 linear + \(activation) + residual", activated,
+                        Reference(shape: [1, rows, outFeatures], values: zip(expected, residual.scalars).map {
+                            Naive.activation($0, activation) + Double($1)
+                        }), absolute: 5e-5, relative: 5e-5)
+        }
 
         // The quantization error against the exact product stays at the int8 level.
         let exact = Naive.linear(x, w, b)

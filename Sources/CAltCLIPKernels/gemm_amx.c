@@ -1,0 +1,197 @@
+#include "altclip_gemm_amx.h"
+#include "altclip_attention.h"
+#include "altclip_quantize.h"
+
+#include <string.h>
+
+/* u8 × s8 → s32 products on AMX tiles for the int8 linears, with the dequantization, bias, activation
+   and residual applied to each 32 × 32 block of results while it is in cache.
+
+   Layouts (both 1 KB tiles read contiguously, so no tile load strides across 4 KB-aliased rows):
+   - activations, "A": blocks of 16 rows × 64 columns, [row block][k / 64][16][64] bytes;
+   - weights, "B": [n / 32][k / 64][2 halves of 16 outputs][k / 4 groups of the chunk: 16][16 outputs][4]
+     bytes, the four consecutive k of one output side by side as TDPBUSD reads them. */
+
+static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
+
+size_t altclip_amx_s8_packed_bytes(size_t n, size_t k) { return n * k; }
+
+size_t altclip_amx_u8_blocked_bytes(size_t m, size_t k) { return round_up(m == 0 ? 1 : m, 32) * k; }
+
+int altclip_amx_s8_shape_supported(size_t n, size_t k) { return n > 0 && k > 0 && n % 32 == 0 && k % 64 == 0; }
+
+void altclip_amx_s8_pack(const int8_t *w, size_t n, size_t k, size_t n_begin, size_t n_end, int8_t *packed) {
+    size_t chunks = k / 64;
+    /* In the packed order (sequential writes): one 4-byte group of k per output per step. */
+    for (size_t nb = n_begin / 32; nb < n_end / 32; nb++)
+        for (size_t kc = 0; kc < chunks; kc++)
+            for (size_t half = 0; half < 2; half++) {
+                int8_t *tile = packed + ((nb * chunks + kc) * 2 + half) * 1024;
+                const int8_t *rows = w + (nb * 32 + half * 16) * k + kc * 64;
+                for (size_t r = 0; r < 16; r++)
+                    for (size_t c = 0; c < 16; c++) memcpy(tile + r * 64 + c * 4, rows + c * k + r * 4, 4);
+            }
+}
+
+void altclip_amx_s8_unpack(const int8_t *packed, size_t n, size_t k, int8_t *w) {
+    size_t chunks = k / 64;
+    for (size_t nb = 0; nb < n / 32; nb++)
+        for (size_t kc = 0; kc < chunks; kc++)
+            for (size_t half = 0; half < 2; half++) {
+                const int8_t *tile = packed + ((nb * chunks + kc) * 2 + half) * 1024;
+                int8_t *rows = w + (nb * 32 + half * 16) * k + kc * 64;
+                for (size_t r = 0; r < 16; r++)
+                    for (size_t c = 0; c < 16; c++) memcpy(rows + c * k + r * 4, tile + r * 64 + c * 4, 4);
+            }
+}
+
+void altclip_amx_u8_quantize_rows(const float *x, size_t count, size_t k, size_t first_row, float inverse,
+                                  int32_t zero_point, uint8_t *blocked) {
+    size_t chunks = k / 64;
+    for (size_t r = 0; r < count; r++) {
+        size_t row = first_row + r, block = row / 16, within = row % 16;
+        for (size_t kc = 0; kc < chunks; kc++)
+            altclip_quantize_u8(x + r * k + kc * 64, 64, inverse, zero_point,
+                                blocked + ((block * chunks + kc) * 16 + within) * 64);
+    }
+}
+
+#if defined(__x86_64__) && defined(__linux__) && (defined(__clang__) || defined(__GNUC__))
+#include <cpuid.h>
+#include <immintrin.h>
+#include "exp16_avx512.h"
+
+int altclip_has_amx_int8(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        unsigned a = 0, b = 0, c = 0, d = 0;
+        /* AMX-INT8 (EDX bit 25) next to AMX-TILE; altclip_has_amx_bf16 asks the OS for the tile state. */
+        cached = altclip_has_amx_bf16() && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (d & (1u << 25)) ? 1 : 0;
+    }
+    return cached;
+}
+
+typedef struct {
+    uint8_t palette;
+    uint8_t start_row;
+    uint8_t reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} tile_config;
+
+#define ALTCLIP_GEMM_TARGET "amx-tile,amx-int8,avx512f,avx512bw,avx512vl,avx512dq"
+
+/* x·sigmoid(1.702·x) and 0.5·x·(1 + erf(x/√2)) on 16 lanes, to ~1e-6 relative (erf by Abramowitz &
+   Stegun 7.1.26, |error| ≤ 1.5e-7). The exps' arguments stop at −80 (e⁻⁸⁰ ≈ 2e-35, nothing next to
+   1): below, their results would be subnormal, and each subnormal costs a microcode assist. */
+__attribute__((target(ALTCLIP_GEMM_TARGET)))
+static inline __m512 quick_gelu16(__m512 x) {
+    __m512 e = exp16(_mm512_max_ps(_mm512_mul_ps(x, _mm512_set1_ps(-1.702f)), _mm512_set1_ps(-80.0f)));
+    return _mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+}
+
+__attribute__((target(ALTCLIP_GEMM_TARGET)))
+static inline __m512 gelu_erf16(__m512 x) {
+    __m512 z = _mm512_mul_ps(_mm512_abs_ps(x), _mm512_set1_ps(0.70710678118654752f));
+    __m512 t = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_fmadd_ps(z, _mm512_set1_ps(0.3275911f), _mm512_set1_ps(1.0f)));
+    __m512 p = _mm512_fmadd_ps(t, _mm512_set1_ps(1.061405429f), _mm512_set1_ps(-1.453152027f));
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(1.421413741f));
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-0.284496736f));
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0.254829592f));
+    p = _mm512_mul_ps(p, t);
+    __m512 erf_abs = _mm512_fnmadd_ps(p, exp16(_mm512_max_ps(_mm512_mul_ps(_mm512_mul_ps(z, z), _mm512_set1_ps(-1.0f)), _mm512_set1_ps(-80.0f))), _mm512_set1_ps(1.0f));
+    /* sign(x)·erf(|x|/√2) */
+    __m512 erf = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(erf_abs),
+                                                      _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u))));
+    return _mm512_mul_ps(_mm512_mul_ps(x, _mm512_set1_ps(0.5f)), _mm512_add_ps(_mm512_set1_ps(1.0f), erf));
+}
+
+__attribute__((target(ALTCLIP_GEMM_TARGET)))
+static void epilogue_block(const int32_t *acc, size_t rows, size_t row0, size_t col0, size_t n,
+                           const altclip_amx_epilogue *e, float *out) {
+    for (size_t r = 0; r < rows; r++) {
+        for (size_t h = 0; h < 32; h += 16) {
+            size_t col = col0 + h;
+            __m512 y = _mm512_cvtepi32_ps(_mm512_loadu_si512(acc + r * 32 + h));
+            y = _mm512_fmadd_ps(y, _mm512_loadu_ps(e->scale + col), _mm512_loadu_ps(e->shift + col));
+            if (e->activation == ALTCLIP_AMX_QUICK_GELU) y = quick_gelu16(y);
+            else if (e->activation == ALTCLIP_AMX_GELU_ERF) y = gelu_erf16(y);
+            if (e->residual) y = _mm512_add_ps(y, _mm512_loadu_ps(e->residual + (row0 + r) * n + col));
+            _mm512_storeu_ps(out + (row0 + r) * n + col, y);
+        }
+    }
+}
+
+__attribute__((target(ALTCLIP_GEMM_TARGET)))
+static void gemm_amx(const uint8_t *a, size_t m, size_t k, const int8_t *packed, size_t n, size_t nb_begin,
+                     size_t nb_end, const altclip_amx_epilogue *e, float *out) {
+    size_t chunks = k / 64, mpad = round_up(m, 32);
+    /* Rows per pass over the weights: the activations of one pass (rows · k bytes) stay in L2 (~1 MB);
+       a last pass of a few rows is folded into the one before. */
+    size_t pass = round_up((1u << 20) / k, 32);
+    if (pass < 32) pass = 32;
+    int32_t acc[32 * 32] __attribute__((aligned(64)));
+
+    tile_config saved, config;
+    _tile_storeconfig(&saved);
+    memset(&config, 0, sizeof config);
+    config.palette = 1;
+    for (int t = 0; t < 8; t++) { config.rows[t] = 16; config.colsb[t] = 64; }
+    _tile_loadconfig(&config);
+
+    /* Columns per group: the group's weights (~512 KB) stay in L2 while every row block of the pass
+       runs against them, and each row block's results go out as rows of group·32 floats (not 32-float
+       pieces of every row, which would touch a new page per row). */
+    size_t group = (512u << 10) / (k * 32);
+    if (group < 1) group = 1;
+    for (size_t m0 = 0; m0 < mpad;) {
+        size_t m1 = m0 + pass >= mpad || mpad - (m0 + pass) < pass / 4 ? mpad : m0 + pass;
+        for (size_t g0 = nb_begin; g0 < nb_end; g0 += group) {
+            size_t g1 = g0 + group < nb_end ? g0 + group : nb_end;
+            for (size_t mb = m0; mb < m1; mb += 32) {
+                const uint8_t *a0 = a + (mb / 16) * chunks * 1024, *a1 = a0 + chunks * 1024;
+                size_t rows = mb + 32 <= m ? 32 : mb < m ? m - mb : 0;
+                for (size_t nb = g0; nb < g1; nb++) {
+                    const int8_t *bp = packed + nb * chunks * 2048;
+                    _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
+                    for (size_t kc = 0; kc < chunks; kc++) {
+                        _tile_loadd(4, a0 + kc * 1024, 64);
+                        _tile_loadd(6, bp + kc * 2048, 64);
+                        _tile_dpbusd(0, 4, 6);
+                        _tile_loadd(7, bp + kc * 2048 + 1024, 64);
+                        _tile_dpbusd(1, 4, 7);
+                        _tile_loadd(5, a1 + kc * 1024, 64);
+                        _tile_dpbusd(2, 5, 6);
+                        _tile_dpbusd(3, 5, 7);
+                    }
+                    _tile_stored(0, acc, 128);
+                    _tile_stored(1, acc + 16, 128);
+                    _tile_stored(2, acc + 16 * 32, 128);
+                    _tile_stored(3, acc + 16 * 32 + 16, 128);
+                    if (rows) epilogue_block(acc, rows, mb, nb * 32, n, e, out);
+                }
+            }
+        }
+        m0 = m1;
+    }
+    if (saved.palette) _tile_loadconfig(&saved);
+    else _tile_release();
+}
+
+int altclip_amx_u8s8_gemm(const uint8_t *a, size_t m, size_t k, const int8_t *packed, size_t n, size_t n_begin,
+                          size_t n_end, const altclip_amx_epilogue *epilogue, float *out) {
+    if (!altclip_has_amx_int8() || !altclip_amx_s8_shape_supported(n, k) || n_begin % 32 || n_end % 32 ||
+        n_end > n || n_begin > n_end)
+        return 0;
+    if (m > 0 && n_end > n_begin) gemm_amx(a, m, k, packed, n, n_begin / 32, n_end / 32, epilogue, out);
+    return 1;
+}
+#else
+int altclip_has_amx_int8(void) { return 0; }
+
+int altclip_amx_u8s8_gemm(const uint8_t *a, size_t m, size_t k, const int8_t *packed, size_t n, size_t n_begin,
+                          size_t n_end, const altclip_amx_epilogue *epilogue, float *out) {
+    (void)a; (void)m; (void)k; (void)packed; (void)n; (void)n_begin; (void)n_end; (void)epilogue; (void)out;
+    return 0;
+}
+#endif

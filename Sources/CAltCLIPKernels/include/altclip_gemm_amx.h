@@ -1,0 +1,49 @@
+#ifndef ALTCLIP_GEMM_AMX_H
+#define ALTCLIP_GEMM_AMX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// int8 linear products on AMX tiles (Intel Sapphire Rapids and later): uint8 activations × int8
+/// weights with int32 accumulation, then per output column `y = acc·scale + shift`, an optional
+/// activation, an optional residual, written as Float32.
+
+enum {
+    ALTCLIP_AMX_NO_ACTIVATION = 0,
+    /// x·sigmoid(1.702·x) (CLIP's quick_gelu)
+    ALTCLIP_AMX_QUICK_GELU = 1,
+    /// 0.5·x·(1 + erf(x/√2)) (exact GELU, erf to 1.5e-7)
+    ALTCLIP_AMX_GELU_ERF = 2,
+};
+
+typedef struct {
+    const float *scale;     /* [n] */
+    const float *shift;     /* [n] */
+    const float *residual;  /* [m, n] row-major, or NULL */
+    int activation;
+} altclip_amx_epilogue;
+
+/// Whether the CPU has AMX-INT8 and the OS granted the tile state.
+int altclip_has_amx_int8(void);
+/// Shapes the kernel takes: n a multiple of 32, k of 64.
+int altclip_amx_s8_shape_supported(size_t n, size_t k);
+/// Bytes of a packed `[n, k]` weight (n·k) and of the blocked activations for m rows (rows rounded up to 32).
+size_t altclip_amx_s8_packed_bytes(size_t n, size_t k);
+size_t altclip_amx_u8_blocked_bytes(size_t m, size_t k);
+/// Packs outputs `[n_begin, n_end)` (multiples of 32) of an int8 weight `[n, k]` (row-major) into the
+/// kernel's layout (disjoint ranges may run in parallel).
+void altclip_amx_s8_pack(const int8_t *w, size_t n, size_t k, size_t n_begin, size_t n_end, int8_t *packed);
+/// The packed weight back to `[n, k]` row-major.
+void altclip_amx_s8_unpack(const int8_t *packed, size_t n, size_t k, int8_t *w);
+/// Quantizes `count` Float32 rows of k values, the first being row `first_row`, as `altclip_quantize_u8`
+/// does, into the blocked activation layout.
+void altclip_amx_u8_quantize_rows(const float *x, size_t count, size_t k, size_t first_row, float inverse,
+                                  int32_t zero_point, uint8_t *blocked);
+
+/// `out[i, j]` for all m rows and the columns `[n_begin, n_end)` (multiples of 32): one thread's share.
+/// `a`: blocked activations (`altclip_amx_u8_blocked_bytes(m, k)` bytes; padding rows may hold anything).
+/// `out`: `[m, n]` row-major. Returns 0 (writing nothing) without AMX-INT8 or for unsupported shapes.
+int altclip_amx_u8s8_gemm(const uint8_t *a, size_t m, size_t k, const int8_t *packed, size_t n, size_t n_begin,
+                          size_t n_end, const altclip_amx_epilogue *epilogue, float *out);
+
+#endif
