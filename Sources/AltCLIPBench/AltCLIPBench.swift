@@ -89,8 +89,12 @@ struct TowerBench: ParsableCommand {
 
     /// The kernels the linear layers and the remaining GEMMs (attention) run on.
     var backendDescription: String {
-        let kernel = (try? MatmulWeight(Tensor(zeros: [1024, 1024]), precision: dtype).kernelName(rows: 257)) ?? "?"
-        return "oneDNN matmul \(kernel) \(dtype.rawValue) (linear, fused epilogues) + \(GEMMBackend.current) (attention)"
+        let weight = try? MatmulWeight(Tensor(zeros: [1024, 1024]), precision: dtype)
+        let kernel = (try? weight?.kernelName(rows: 257)) ?? "?"
+        let linear = weight?.isAMXPacked == true ? "AltCLIP \(kernel)" : "oneDNN matmul \(kernel)"
+        let attention = dtype != .float32 && Ops.attentionRunsInBFloat16(headDimension: 64)
+            ? "AltCLIP bf16 AMX attention" : "\(GEMMBackend.current) (attention)"
+        return "\(linear) \(dtype.rawValue) (linear, fused epilogues) + \(attention)"
     }
 }
 

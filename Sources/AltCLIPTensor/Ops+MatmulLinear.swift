@@ -8,9 +8,10 @@ extension Ops {
     ///
     /// - Parameters:
     ///   - x: `[..., in]`. For a bfloat16 weight it is rounded to bfloat16 (nearest even) first; for an
-    ///     int8 weight it is quantized to uint8 with one scale and zero point for all of `x` (the range
-    ///     `[min(0, min x), max(0, max x)]` in 255 steps, so zero is exact), as ONNX Runtime's dynamic
-    ///     quantization does.
+    ///     int8 weight it is quantized to uint8 with a scale and zero point (the range
+    ///     `[min(0, min), max(0, max)]` in 255 steps, so zero is exact): one for all of `x` as ONNX
+    ///     Runtime's dynamic quantization does, or one per row on the AMX kernel
+    ///     (`MatmulWeight.int8ScalesEachRow`).
     ///   - activation: fused when oneDNN has the same function (`MatmulPrimitive.eltwise`), else applied after.
     ///   - residual: `[..., out]` added last (e.g. the pre-norm stream of a transformer block).
     /// - Returns: `[..., out]`, Float32.
@@ -114,9 +115,10 @@ extension Ops {
         }
     }
 
-    /// An int8 product on the library's AMX kernel: `x` quantized (one scale and zero point, as for
-    /// oneDNN) straight into the kernel's blocked layout, then each thread's share of output columns
-    /// with the dequantization, bias, activation and residual applied per 32 × 32 block.
+    /// An int8 product on the library's AMX kernel: each row of `x` quantized with its own scale and zero
+    /// point straight into the kernel's blocked layout (see `MatmulWeight.int8ScalesEachRow`), then each
+    /// thread's share of output columns with the dequantization, zero-point correction, bias,
+    /// activation and residual applied per 32 × 32 block.
     // swiftlint:disable:next function_parameter_count
     private static func runAMX(_ x: Tensor, rows: Int, weight: MatmulWeight, channelScales: UnsafeMutablePointer<Float>,
                                channelSums: UnsafePointer<Float>, bias: Tensor?, activation: Activation?,
@@ -124,29 +126,30 @@ extension Ops {
         let n = weight.outFeatures, k = weight.inFeatures
         let codesBytes = altclip_amx_u8_blocked_bytes(rows, k)
         let codes = BufferPool.take(byteCount: codesBytes).assumingMemoryBound(to: UInt8.self)
-        let vectors = BufferPool.take(byteCount: 2 * n * 4)
+        let vectorBytes = (2 * n + 2 * rows) * 4
+        let vectors = BufferPool.take(byteCount: vectorBytes)
         defer {
             BufferPool.give(UnsafeMutableRawPointer(codes), byteCount: codesBytes)
-            BufferPool.give(vectors, byteCount: 2 * n * 4)
+            BufferPool.give(vectors, byteCount: vectorBytes)
         }
         guard altclip_has_amx_int8() != 0, altclip_amx_s8_shape_supported(n, k) != 0 else {
             throw TensorError.backend("an AMX-packed int8 weight [\(n), \(k)] on a CPU without AMX-INT8")
         }
-        let (activationScale, zeroPoint) = activationRange(x.pointer, count: rows * k)
-        let inverse = 1 / activationScale, source = x.pointer
-        Threading.parallelFor(rows, costPerItem: k / 8) { range in
-            altclip_amx_u8_quantize_rows(source + range.lowerBound * k, range.count, k, range.lowerBound, inverse,
-                                         zeroPoint, codes)
-        }
         let scales = vectors.assumingMemoryBound(to: Float.self), shift = scales + n
-        let biasPointer = bias?.pointer, z = Float(zeroPoint)
-        for o in 0..<n {
-            let scale = activationScale * channelScales[o]
-            scales[o] = scale
-            shift[o] = (biasPointer?[o] ?? 0) - scale * z * channelSums[o]
+        let rowScales = shift + n, rowZeros = rowScales + rows
+        let source = x.pointer, biasPointer = bias?.pointer
+        // Each row (token) gets its own scale and zero point, in one pass over the row.
+        Threading.parallelFor(rows, costPerItem: k / 4) { range in
+            altclip_amx_u8_quantize_rows_own_scale(source + range.lowerBound * k, range.count, k, range.lowerBound,
+                                                   codes, rowScales, rowZeros)
         }
-        var epilogue = altclip_amx_epilogue(scale: scales, shift: shift, residual: residual?.pointer,
-                                            activation: activation.flatMap(amxActivation) ?? Int32(ALTCLIP_AMX_NO_ACTIVATION))
+        for o in 0..<n {
+            scales[o] = channelScales[o]
+            shift[o] = biasPointer?[o] ?? 0
+        }
+        var epilogue = altclip_amx_epilogue(
+            scale: scales, shift: shift, column_sums: channelSums, row_scale: rowScales, row_zero: rowZeros,
+            residual: residual?.pointer, activation: activation.flatMap(amxActivation) ?? Int32(ALTCLIP_AMX_NO_ACTIVATION))
         let packed = weight.data.assumingMemoryBound(to: Int8.self), out = result.storage.pointer
         // The kernel runs whenever the weight could be packed for it (same CPU, same shape rules).
         withUnsafePointer(to: &epilogue) { e in

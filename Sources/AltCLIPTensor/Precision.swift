@@ -9,9 +9,10 @@ public enum Precision: String, Sendable, CaseIterable, CustomStringConvertible {
     /// bfloat16 dot products (AVX-512 BF16 or AMX) with Float32 accumulation; Float32 bias, activation
     /// and residual. Half the weights' memory. Not bit-comparable with transformers.
     case bfloat16 = "bf16"
-    /// Weights quantized once to int8 (symmetric, one scale per output channel) in oneDNN's blocked
-    /// layout; activations quantized per product to uint8 with one scale and zero point for the whole
-    /// input (as ONNX Runtime's `quantize_dynamic`); int32 accumulation (AMX-INT8 or AVX-512 VNNI); the
+    /// Weights quantized once to int8 (symmetric, one scale per output channel) and packed; activations
+    /// quantized per product to uint8: on CPUs with AMX-INT8 the library's own AMX kernel, with one scale
+    /// and zero point per row (token); elsewhere oneDNN's (AVX-512 VNNI) with one for the whole input,
+    /// as ONNX Runtime's `quantize_dynamic` (`MatmulWeight.int8ScalesEachRow`). int32 accumulation; the
     /// scales, zero-point correction, bias, activation and residual applied in the product's epilogue.
     /// A quarter of the weights' memory. The model keeps the few layers whose int8 error the
     /// embeddings feel most in bfloat16 (the text tower's last layers and its projections), so that

@@ -2,6 +2,7 @@
 #include "altclip_attention.h"
 #include "altclip_quantize.h"
 
+#include <math.h>
 #include <string.h>
 
 /* u8 × s8 → s32 products on AMX tiles for the int8 linears, with the dequantization, bias, activation
@@ -45,14 +46,22 @@ void altclip_amx_s8_unpack(const int8_t *packed, size_t n, size_t k, int8_t *w) 
             }
 }
 
-void altclip_amx_u8_quantize_rows(const float *x, size_t count, size_t k, size_t first_row, float inverse,
-                                  int32_t zero_point, uint8_t *blocked) {
+void altclip_amx_u8_quantize_rows_own_scale(const float *x, size_t count, size_t k, size_t first_row, uint8_t *blocked,
+                                            float *row_scale, float *row_zero) {
     size_t chunks = k / 64;
     for (size_t r = 0; r < count; r++) {
-        size_t row = first_row + r, block = row / 16, within = row % 16;
+        const float *row = x + r * k;
+        float low = 0, high = 0;
+        altclip_min_max(row, k, &low, &high);
+        float scale = (high - low) / 255.0f;
+        if (!(scale > 0) || scale != scale || scale == __builtin_inff()) scale = 1;
+        float zero = nearbyintf(-low / scale);
+        zero = zero < 0 ? 0 : zero > 255 ? 255 : zero;
+        row_scale[first_row + r] = scale;
+        row_zero[first_row + r] = zero;
+        size_t index = first_row + r, block = index / 16, within = index % 16;
         for (size_t kc = 0; kc < chunks; kc++)
-            altclip_quantize_u8(x + r * k + kc * 64, 64, inverse, zero_point,
-                                blocked + ((block * chunks + kc) * 16 + within) * 64);
+            altclip_quantize_u8(row + kc * 64, 64, 1 / scale, (int32_t)zero, blocked + ((block * chunks + kc) * 16 + within) * 64);
     }
 }
 
@@ -113,6 +122,12 @@ static void epilogue_block(const int32_t *acc, size_t rows, size_t row0, size_t 
         for (size_t h = 0; h < 32; h += 16) {
             size_t col = col0 + h;
             __m512 y = _mm512_cvtepi32_ps(_mm512_loadu_si512(acc + r * 32 + h));
+            if (e->row_scale) {
+                /* s_r·s_c·(acc − z_r·Σ_k w_c) + b_c */
+                size_t row = row0 + r;
+                y = _mm512_fmadd_ps(_mm512_set1_ps(-e->row_zero[row]), _mm512_loadu_ps(e->column_sums + col), y);
+                y = _mm512_mul_ps(y, _mm512_set1_ps(e->row_scale[row]));
+            }
             y = _mm512_fmadd_ps(y, _mm512_loadu_ps(e->scale + col), _mm512_loadu_ps(e->shift + col));
             if (e->activation == ALTCLIP_AMX_QUICK_GELU) y = quick_gelu16(y);
             else if (e->activation == ALTCLIP_AMX_GELU_ERF) y = gelu_erf16(y);

@@ -51,13 +51,23 @@ import Testing
         #expect(y.shape == [1, rows, outFeatures])
 
         let xs = x.scalars, used = try q.unpacked().scalars, bias = b.scalars
-        // The library computes scale, zero point and codes in Float; so does this reference.
-        let low = min(xs.min()!, 0), high = max(xs.max()!, 0)
-        let scale = (high - low) / 255
-        let zero = min(max((-low / scale).rounded(.toNearestOrEven), 0), 255)
-        let codes = xs.map { Double(min(max(($0 * (1 / scale)).rounded(.toNearestOrEven) + zero, 0), 255)) }
+        // The library computes scale, zero point and codes in Float; so does this reference: one scale
+        // for the whole input (oneDNN), or one per row (the AMX kernel, `int8ScalesEachRow`).
+        #expect(MatmulWeight.int8ScalesEachRow == MatmulWeight.usesAMXKernel(outFeatures: 32, inFeatures: 64))
+        let groups = amx ? (0..<rows).map { $0 * inFeatures..<($0 + 1) * inFeatures } : [0..<xs.count]
+        var codes = [Double](repeating: 0, count: xs.count), rowScale = [Float](), rowZero = [Float]()
+        for group in groups {
+            let values = xs[group]
+            let low = min(values.min()!, 0), high = max(values.max()!, 0)
+            let scale = (high - low) / 255
+            let zero = min(max((-low / scale).rounded(.toNearestOrEven), 0), 255)
+            for i in group { codes[i] = Double(min(max((xs[i] * (1 / scale)).rounded(.toNearestOrEven) + zero, 0), 255)) }
+            rowScale.append(scale)
+            rowZero.append(zero)
+        }
         var expected = [Double](repeating: 0, count: rows * outFeatures)
         for r in 0..<rows {
+            let scale = rowScale[amx ? r : 0], zero = rowZero[amx ? r : 0]
             for o in 0..<outFeatures {
                 var dot = 0.0
                 for k in 0..<inFeatures { dot += (codes[r * inFeatures + k] - Double(zero)) * Double(used[o * inFeatures + k]) }

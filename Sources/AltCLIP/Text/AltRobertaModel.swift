@@ -7,12 +7,18 @@ public struct AltRobertaModel: @unchecked Sendable {
     public let embeddings: AltRobertaEmbeddings
     public let layers: [AltRobertaLayer]
 
-    /// How many of the last encoder layers run bfloat16 products when the model's precision is int8: the
-    /// last sixth (4 of BAAI/AltCLIP's 24). The int8 error of the text embeddings comes mostly from the
-    /// last layers (measured on the full-size BAAI/AltCLIP-shaped checkpoint, min cosine to fp32 over 64
-    /// varied texts: all int8 0.99892; last 4 layers bf16 0.99936; with the projections too 0.99946;
-    /// first 4 layers bf16 instead 0.99889), and 0.999 is the bar `ComputePrecision.int8` promises.
-    public static func int8BFloat16Layers(of layers: Int) -> Int { layers / 6 }
+    /// How many of the last encoder layers run bfloat16 products when the model's precision is int8. The
+    /// int8 error of the text embeddings comes mostly from the last layers, and 0.999 is the bar
+    /// `ComputePrecision.int8` promises. Measured on the full-size BAAI/AltCLIP-shaped checkpoint, min
+    /// cosine to fp32 over 64 varied texts, projections in bf16:
+    /// - one activation scale per row (token), the AMX kernel (`MatmulWeight.int8ScalesEachRow`): all
+    ///   layers int8 0.99913, last 1 bf16 0.99929, last 2 0.99934, last 4 0.99952 → the last twelfth
+    ///   (2 of 24);
+    /// - one scale for the whole input (oneDNN): all int8 0.99892 (projections int8 too), last 4 layers
+    ///   bf16 0.99936, + projections 0.99946, first 4 bf16 instead 0.99889 → the last sixth (4 of 24).
+    public static func int8BFloat16Layers(of layers: Int) -> Int {
+        MatmulWeight.int8ScalesEachRow ? layers / 12 : layers / 6
+    }
     public let heads: Int
 
     init(_ scope: WeightScope, config: AltCLIPTextConfig) throws {

@@ -16,10 +16,16 @@ enum {
     ALTCLIP_AMX_GELU_ERF = 2,
 };
 
+/// `y = acc·scale[c] + shift[c]`, or with per-row quantized activations (`row_scale` not NULL)
+/// `y = (acc − row_zero[r]·column_sums[c])·row_scale[r]·scale[c] + shift[c]`; then the activation, then
+/// `+ residual[r, c]`.
 typedef struct {
-    const float *scale;     /* [n] */
-    const float *shift;     /* [n] */
-    const float *residual;  /* [m, n] row-major, or NULL */
+    const float *scale;        /* [n] */
+    const float *shift;        /* [n] */
+    const float *column_sums;  /* [n], with row_scale */
+    const float *row_scale;    /* [m], or NULL */
+    const float *row_zero;     /* [m], with row_scale */
+    const float *residual;     /* [m, n] row-major, or NULL */
     int activation;
 } altclip_amx_epilogue;
 
@@ -35,11 +41,11 @@ size_t altclip_amx_u8_blocked_bytes(size_t m, size_t k);
 void altclip_amx_s8_pack(const int8_t *w, size_t n, size_t k, size_t n_begin, size_t n_end, int8_t *packed);
 /// The packed weight back to `[n, k]` row-major.
 void altclip_amx_s8_unpack(const int8_t *packed, size_t n, size_t k, int8_t *w);
-/// Quantizes `count` Float32 rows of k values, the first being row `first_row`, as `altclip_quantize_u8`
-/// does, into the blocked activation layout.
-void altclip_amx_u8_quantize_rows(const float *x, size_t count, size_t k, size_t first_row, float inverse,
-                                  int32_t zero_point, uint8_t *blocked);
-
+/// Quantizes each of `count` Float32 rows of k values (the first being row `first_row`) to uint8 with its
+/// own scale and zero point (range `[min(0, min), max(0, max)]` in 255 steps, as `altclip_quantize_u8`
+/// rounds), into the blocked layout; stores them at `row_scale[row]`, `row_zero[row]`.
+void altclip_amx_u8_quantize_rows_own_scale(const float *x, size_t count, size_t k, size_t first_row, uint8_t *blocked,
+                                            float *row_scale, float *row_zero);
 /// `out[i, j]` for all m rows and the columns `[n_begin, n_end)` (multiples of 32): one thread's share.
 /// `a`: blocked activations (`altclip_amx_u8_blocked_bytes(m, k)` bytes; padding rows may hold anything).
 /// `out`: `[m, n]` row-major. Returns 0 (writing nothing) without AMX-INT8 or for unsupported shapes.
