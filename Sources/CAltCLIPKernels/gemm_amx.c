@@ -1,5 +1,6 @@
 #include "altclip_gemm_amx.h"
 #include "altclip_attention.h"
+#include "altclip_kernels.h"
 #include "altclip_quantize.h"
 
 #include <math.h>
@@ -46,17 +47,23 @@ void altclip_amx_s8_unpack(const int8_t *packed, size_t n, size_t k, int8_t *w) 
             }
 }
 
-void altclip_amx_u8_quantize_rows_own_scale(const float *x, size_t count, size_t k, size_t first_row, uint8_t *blocked,
-                                            float *row_scale, float *row_zero) {
+/* One row's scale and zero point from its range [min(0, min), max(0, max)] (NaNs left out). */
+static void row_range(float low, float high, float *scale, float *zero) {
+    float s = (high - low) / 255.0f;
+    if (!(s > 0) || s != s || s == __builtin_inff()) s = 1;
+    float z = nearbyintf(-low / s);
+    *scale = s;
+    *zero = z < 0 ? 0 : z > 255 ? 255 : z;
+}
+
+static void quantize_rows_portable(const float *x, size_t count, size_t k, size_t first_row, uint8_t *blocked,
+                                   float *row_scale, float *row_zero) {
     size_t chunks = k / 64;
     for (size_t r = 0; r < count; r++) {
         const float *row = x + r * k;
-        float low = 0, high = 0;
+        float low = 0, high = 0, scale, zero;
         altclip_min_max(row, k, &low, &high);
-        float scale = (high - low) / 255.0f;
-        if (!(scale > 0) || scale != scale || scale == __builtin_inff()) scale = 1;
-        float zero = nearbyintf(-low / scale);
-        zero = zero < 0 ? 0 : zero > 255 ? 255 : zero;
+        row_range(low, high, &scale, &zero);
         row_scale[first_row + r] = scale;
         row_zero[first_row + r] = zero;
         size_t index = first_row + r, block = index / 16, within = index % 16;
@@ -69,6 +76,44 @@ void altclip_amx_u8_quantize_rows_own_scale(const float *x, size_t count, size_t
 #include <cpuid.h>
 #include <immintrin.h>
 #include "exp16_avx512.h"
+
+/* quantize_rows_portable in one AVX-512 pass per row for the range and one to quantize (k is a
+   multiple of 64; the same roundings: NaN skipped by the range, quantized to 0). */
+__attribute__((target("avx512f")))
+static void quantize_rows_avx512(const float *x, size_t count, size_t k, size_t first_row, uint8_t *blocked,
+                                 float *row_scale, float *row_zero) {
+    size_t chunks = k / 64;
+    for (size_t r = 0; r < count; r++) {
+        const float *row = x + r * k;
+        __m512 lo0 = _mm512_setzero_ps(), lo1 = lo0, hi0 = lo0, hi1 = lo0;
+        for (size_t i = 0; i < k; i += 32) {
+            __m512 a = _mm512_loadu_ps(row + i), b = _mm512_loadu_ps(row + i + 16);
+            lo0 = _mm512_min_ps(a, lo0); hi0 = _mm512_max_ps(a, hi0);  /* NaN: keeps the accumulator */
+            lo1 = _mm512_min_ps(b, lo1); hi1 = _mm512_max_ps(b, hi1);
+        }
+        float scale, zero;
+        row_range(_mm512_reduce_min_ps(_mm512_min_ps(lo0, lo1)), _mm512_reduce_max_ps(_mm512_max_ps(hi0, hi1)),
+                  &scale, &zero);
+        row_scale[first_row + r] = scale;
+        row_zero[first_row + r] = zero;
+        __m512 inverse = _mm512_set1_ps(1 / scale);
+        __m512i zp = _mm512_set1_epi32((int32_t)zero), none = _mm512_setzero_si512();
+        size_t index = first_row + r;
+        uint8_t *target = blocked + ((index / 16) * chunks * 16 + index % 16) * 64;
+        for (size_t kc = 0; kc < chunks; kc++, target += 16 * 64) {
+            for (size_t j = 0; j < 64; j += 16) {
+                __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(row + kc * 64 + j), inverse)), zp);
+                _mm_storeu_si128((__m128i *)(target + j), _mm512_cvtusepi32_epi8(_mm512_max_epi32(q, none)));
+            }
+        }
+    }
+}
+
+void altclip_amx_u8_quantize_rows_own_scale(const float *x, size_t count, size_t k, size_t first_row, uint8_t *blocked,
+                                            float *row_scale, float *row_zero) {
+    if (altclip_has_avx512f()) quantize_rows_avx512(x, count, k, first_row, blocked, row_scale, row_zero);
+    else quantize_rows_portable(x, count, k, first_row, blocked, row_scale, row_zero);
+}
 
 int altclip_has_amx_int8(void) {
     static int cached = -1;
@@ -217,6 +262,11 @@ int altclip_amx_u8s8_gemm(const uint8_t *a, size_t m, size_t k, const int8_t *pa
 }
 #else
 int altclip_has_amx_int8(void) { return 0; }
+
+void altclip_amx_u8_quantize_rows_own_scale(const float *x, size_t count, size_t k, size_t first_row, uint8_t *blocked,
+                                            float *row_scale, float *row_zero) {
+    quantize_rows_portable(x, count, k, first_row, blocked, row_scale, row_zero);
+}
 
 int altclip_amx_u8s8_gemm(const uint8_t *a, size_t m, size_t k, const int8_t *packed, size_t n, size_t n_begin,
                           size_t n_end, const altclip_amx_epilogue *epilogue, float *out) {
