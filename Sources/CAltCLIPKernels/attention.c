@@ -1,6 +1,7 @@
 #include "altclip_attention.h"
 #include "altclip_exp.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Scaled dot-product attention for one (batch, head) in bfloat16 on AMX tiles (see the header).
@@ -50,7 +51,11 @@ int altclip_has_amx_bf16(void) {
             unsigned a1 = 0, b1 = 0, c1 = 0, d1 = 0;
             avx512bf16 = __get_cpuid_count(7, 1, &a1, &b1, &c1, &d1) && (a1 & (1u << 5));
         }
-        /* Linux hands out the tile registers' state only on request (once per process). */
+        /* ALTCLIP_DISABLE_AMX=1 runs the other paths on an AMX machine (oneDNN's int8, Float32
+           attention), e.g. to test them. Linux hands out the tile registers' state only on request
+           (once per process). */
+        const char *disabled = getenv("ALTCLIP_DISABLE_AMX");
+        cpu = cpu && !(disabled && disabled[0] && strcmp(disabled, "0") != 0);
         cached = cpu && avx512bf16 &&
                  syscall(SYS_arch_prctl, ALTCLIP_ARCH_REQ_XCOMP_PERM, ALTCLIP_XFEATURE_XTILEDATA) == 0 ? 1 : 0;
     }

@@ -22,7 +22,7 @@ int altclip_attention_bf16_available(size_t d);
 size_t altclip_attention_bf16_scratch_bytes(size_t lq, size_t lk, size_t d);
 
 /// AMX tiles with bf16 products and AVX-512 BF16, with the OS's permission to use the tile state
-/// (requested once per process).
+/// (requested once per process), unless the environment sets ALTCLIP_DISABLE_AMX (to anything but 0).
 int altclip_has_amx_bf16(void);
 
 #endif
