@@ -109,7 +109,7 @@ extension Ops {
         let headScale = headMask?.pointer, headScaleCount = headMask?.count ?? 0
         let bias = scoreBias?.pointer
 
-        if precision != .float32, !returnProbabilities, headMask == nil, scoreBias == nil,
+        if precision != .float32, lq > 0, lk > 0, !returnProbabilities, headMask == nil, scoreBias == nil,
            altclip_attention_bf16_available(d) != 0 {
             let maskStride = maskKind == 1 ? 0 : lk
             let scratchBytes = altclip_attention_bf16_scratch_bytes(lq, lk, d)

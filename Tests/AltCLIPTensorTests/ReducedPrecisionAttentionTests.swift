@@ -75,6 +75,19 @@ struct ReducedPrecisionAttentionTests {
         }
     }
 
+    /// No keys or no queries: the bf16 kernel is not asked; the result is the Float32 path's, bit for bit.
+    @Test(arguments: [(3, 0), (0, 4)])
+    func emptySequencesTakeTheFloat32Path(lq: Int, lk: Int) {
+        var rng = SeededRandom(seed: 79)
+        let q = rng.tensor([2, lq, 128]), k = rng.tensor([2, lk, 128]), v = rng.tensor([2, lk, 128])
+        let (reduced, _) = Ops.attention(query: q, key: k, value: v, heads: 2, additiveMask: nil, headMask: nil,
+                                         returnProbabilities: false, precision: .bfloat16)
+        let (fp32, _) = Ops.attention(query: q, key: k, value: v, heads: 2, additiveMask: nil, headMask: nil,
+                                      returnProbabilities: false)
+        #expect(reduced.shape == [2, lq, 128])
+        #expect(reduced.scalars.map(\.bitPattern) == fp32.scalars.map(\.bitPattern))
+    }
+
     @Test func stackedQKVAndTheFloat32Cases() {
         var rng = SeededRandom(seed: 78)
         let heads = 4, d = 64, l = 33
