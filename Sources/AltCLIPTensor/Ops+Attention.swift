@@ -110,7 +110,7 @@ extension Ops {
         let bias = scoreBias?.pointer
 
         if precision != .float32, lq > 0, lk > 0, !returnProbabilities, headMask == nil, scoreBias == nil,
-           altclip_attention_bf16_available(d) != 0 {
+           attentionRunsInBFloat16(headDimension: d) {
             let maskStride = maskKind == 1 ? 0 : lk
             let scratchBytes = altclip_attention_bf16_scratch_bytes(lq, lk, d)
             // AMX does the products ~16× faster than the scalar operations `costPerItem` counts: a short

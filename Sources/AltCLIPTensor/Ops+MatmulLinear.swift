@@ -124,31 +124,24 @@ extension Ops {
                                channelSums: UnsafePointer<Float>, bias: Tensor?, activation: Activation?,
                                residual: Tensor?, into result: Tensor) throws {
         let n = weight.outFeatures, k = weight.inFeatures
-        let codesBytes = altclip_amx_u8_blocked_bytes(rows, k)
-        let codes = BufferPool.take(byteCount: codesBytes).assumingMemoryBound(to: UInt8.self)
-        let vectorBytes = (2 * n + 2 * rows) * 4
-        let vectors = BufferPool.take(byteCount: vectorBytes)
-        defer {
-            BufferPool.give(UnsafeMutableRawPointer(codes), byteCount: codesBytes)
-            BufferPool.give(vectors, byteCount: vectorBytes)
-        }
-        guard altclip_has_amx_int8() != 0, altclip_amx_s8_shape_supported(n, k) != 0 else {
+        guard MatmulWeight.usesAMXKernel(outFeatures: n, inFeatures: k) else {
             throw TensorError.backend("an AMX-packed int8 weight [\(n), \(k)] on a CPU without AMX-INT8")
         }
-        let scales = vectors.assumingMemoryBound(to: Float.self), shift = scales + n
-        let rowScales = shift + n, rowZeros = rowScales + rows
-        let source = x.pointer, biasPointer = bias?.pointer
+        let codesBytes = altclip_amx_u8_blocked_bytes(rows, k), rowBytes = 2 * rows * 4
+        let codes = BufferPool.take(byteCount: codesBytes).assumingMemoryBound(to: UInt8.self)
+        let rowScales = BufferPool.take(byteCount: rowBytes).assumingMemoryBound(to: Float.self)
+        defer {
+            BufferPool.give(UnsafeMutableRawPointer(codes), byteCount: codesBytes)
+            BufferPool.give(UnsafeMutableRawPointer(rowScales), byteCount: rowBytes)
+        }
+        let rowZeros = rowScales + rows, source = x.pointer
         // Each row (token) gets its own scale and zero point, in one pass over the row.
         Threading.parallelFor(rows, costPerItem: k / 4) { range in
             altclip_amx_u8_quantize_rows_own_scale(source + range.lowerBound * k, range.count, k, range.lowerBound,
                                                    codes, rowScales, rowZeros)
         }
-        for o in 0..<n {
-            scales[o] = channelScales[o]
-            shift[o] = biasPointer?[o] ?? 0
-        }
         var epilogue = altclip_amx_epilogue(
-            scale: scales, shift: shift, column_sums: channelSums, row_scale: rowScales, row_zero: rowZeros,
+            scale: channelScales, bias: bias?.pointer, column_sums: channelSums, row_scale: rowScales, row_zero: rowZeros,
             residual: residual?.pointer, activation: activation.flatMap(amxActivation) ?? Int32(ALTCLIP_AMX_NO_ACTIVATION))
         let packed = weight.data.assumingMemoryBound(to: Int8.self), out = result.storage.pointer
         // The kernel runs whenever the weight could be packed for it (same CPU, same shape rules).
@@ -213,20 +206,6 @@ extension Ops {
     /// Returns `s`. NaNs are left out of the range (and give code 0).
     static func quantizeActivations(_ x: UnsafePointer<Float>, count: Int, into codes: UnsafeMutablePointer<UInt8>,
                                     zeroPoint: inout Int32) -> Float {
-        let (scale, point) = activationRange(x, count: count)
-        zeroPoint = point
-        let chunk = 1 << 16, chunks = (count + chunk - 1) / chunk, inverse = 1 / scale
-        Threading.parallelFor(chunks, costPerItem: chunk / 8) { range in
-            for c in range {
-                let start = c * chunk
-                altclip_quantize_u8(x + start, min(chunk, count - start), inverse, point, codes + start)
-            }
-        }
-        return scale
-    }
-
-    /// The scale and zero point `quantizeActivations` uses for these values.
-    static func activationRange(_ x: UnsafePointer<Float>, count: Int) -> (scale: Float, zeroPoint: Int32) {
         let chunk = 1 << 16
         let chunks = (count + chunk - 1) / chunk
         let lows = UnsafeMutablePointer<Float>.allocate(capacity: max(chunks, 1))
@@ -252,7 +231,15 @@ extension Ops {
         var scale = (high - low) / 255
         if !(scale > 0) || !scale.isFinite { scale = 1 }
         let zero = roundedToEven(min(max(-low / scale, 0), 255))
-        return (scale, Int32(zero))
+        zeroPoint = Int32(zero)
+        let inverse = 1 / scale, point = zeroPoint
+        Threading.parallelFor(chunks, costPerItem: cost) { range in
+            for c in range {
+                let start = c * chunk
+                altclip_quantize_u8(x + start, min(chunk, count - start), inverse, point, codes + start)
+            }
+        }
+        return scale
     }
 }
 

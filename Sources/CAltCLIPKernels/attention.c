@@ -1,4 +1,5 @@
 #include "altclip_attention.h"
+#include "amx_tiles.h"
 #include "altclip_exp.h"
 
 #include <stdlib.h>
@@ -12,18 +13,17 @@
    scaled before rounding (1/8 for 64-wide heads: exact). K and V are packed once per call in the
    layout AMX's B operand wants ("VNNI": element pairs along the reduction dimension side by side). */
 
-static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
 
 static size_t scratch_parts(size_t lq, size_t lk, size_t d, size_t *q_off, size_t *k_off, size_t *v_off,
                             size_t *s_off, size_t *p_off, size_t *o_off) {
-    size_t lq16 = round_up(lq, 16), lk16 = round_up(lk, 16), lk32 = round_up(lk, 32);
+    size_t lq16 = altclip_round_up(lq, 16), lk16 = altclip_round_up(lk, 16), lk32 = altclip_round_up(lk, 32);
     size_t at = 0;
-    *q_off = at; at += round_up(lq16 * d * 2, 64);
-    *k_off = at; at += round_up(lk16 * d * 2, 64);
-    *v_off = at; at += round_up(lk32 * d * 2, 64);
-    *s_off = at; at += round_up(16 * lk32 * 4, 64);
-    *p_off = at; at += round_up(16 * lk32 * 2, 64);
-    *o_off = at; at += round_up(16 * d * 4, 64);
+    *q_off = at; at += altclip_round_up(lq16 * d * 2, 64);
+    *k_off = at; at += altclip_round_up(lk16 * d * 2, 64);
+    *v_off = at; at += altclip_round_up(lk32 * d * 2, 64);
+    *s_off = at; at += altclip_round_up(16 * lk32 * 4, 64);
+    *p_off = at; at += altclip_round_up(16 * lk32 * 2, 64);
+    *o_off = at; at += altclip_round_up(16 * d * 4, 64);
     return at + 64;  /* room to align the start */
 }
 
@@ -62,13 +62,6 @@ int altclip_has_amx_bf16(void) {
     return cached;
 }
 
-typedef struct {
-    uint8_t palette;
-    uint8_t start_row;
-    uint8_t reserved[14];
-    uint16_t colsb[16];
-    uint8_t rows[16];
-} tile_config;
 
 #include "exp16_avx512.h"
 
@@ -104,7 +97,7 @@ static inline __m512i bf16_lanes(const float *x, __mmask16 m, float scale) {
    32-bit (k[2p], k[2p+1]) pairs; padded keys are zero. */
 __attribute__((target(ALTCLIP_AMX_TARGET)))
 static void pack_keys(const float *k, size_t stride, size_t lk, size_t d, uint32_t *out) {
-    size_t lk16 = round_up(lk, 16), pairs = d / 2;
+    size_t lk16 = altclip_round_up(lk, 16), pairs = d / 2;
     __m512i lanes = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                        _mm512_set1_epi32(16));
     for (size_t n = 0; n < lk16; n++) {
@@ -126,7 +119,7 @@ static void pack_keys(const float *k, size_t stride, size_t lk, size_t d, uint32
 /* V (lk × d) to B operand rows of key pairs: [lk32/2 pairs][d] of 32-bit (v[2r][c], v[2r+1][c]). */
 __attribute__((target(ALTCLIP_AMX_TARGET)))
 static void pack_values(const float *v, size_t stride, size_t lk, size_t d, uint32_t *out) {
-    size_t lk32 = round_up(lk, 32);
+    size_t lk32 = altclip_round_up(lk, 32);
     for (size_t r = 0; r < lk32 / 2; r++) {
         for (size_t c = 0; c < d; c += 16) {
             __m512i a = 2 * r < lk ? bf16_lanes(v + 2 * r * stride + c, 0xFFFF, 1) : _mm512_setzero_si512();
@@ -139,7 +132,7 @@ static void pack_values(const float *v, size_t stride, size_t lk, size_t d, uint
 /* Q·scale (lq × d) to bf16 rows, padded with zero rows to a multiple of 16. */
 __attribute__((target(ALTCLIP_AMX_TARGET)))
 static void pack_queries(const float *q, size_t stride, size_t lq, size_t d, float scale, uint16_t *out) {
-    size_t lq16 = round_up(lq, 16);
+    size_t lq16 = altclip_round_up(lq, 16);
     __m512 s = _mm512_set1_ps(scale);
     for (size_t i = 0; i < lq16; i++) {
         for (size_t c = 0; c < d; c += 32) {
@@ -173,18 +166,13 @@ static void attention_amx(const float *q, const float *k, const float *v, size_t
     uint32_t *kpack = (uint32_t *)(base + k_off), *vpack = (uint32_t *)(base + v_off);
     float *scores = (float *)(base + s_off), *o = (float *)(base + o_off);
     uint16_t *probs = (uint16_t *)(base + p_off);
-    size_t lk16 = round_up(lk, 16), lk32 = round_up(lk, 32), pairs = d / 2, blocks = lk16 / 16;
+    size_t lk16 = altclip_round_up(lk, 16), lk32 = altclip_round_up(lk, 32), pairs = d / 2, blocks = lk16 / 16;
 
     pack_queries(q, row_stride, lq, d, scale, qpack);
     pack_keys(k, row_stride, lk, d, kpack);
     pack_values(v, row_stride, lk, d, vpack);
 
-    tile_config saved, config;
-    _tile_storeconfig(&saved);
-    memset(&config, 0, sizeof config);
-    config.palette = 1;
-    for (int t = 0; t < 8; t++) { config.rows[t] = 16; config.colsb[t] = 64; }
-    _tile_loadconfig(&config);
+    altclip_tile_config saved = altclip_tiles_begin();
 
     float sums[16];
     for (size_t q0 = 0; q0 < lq; q0 += 16) {
@@ -264,8 +252,7 @@ static void attention_amx(const float *q, const float *k, const float *v, size_t
                 _mm512_storeu_ps(out + (q0 + r) * out_stride + c, _mm512_mul_ps(_mm512_loadu_ps(o + r * d + c), inverse));
         }
     }
-    if (saved.palette) _tile_loadconfig(&saved);
-    else _tile_release();
+    altclip_tiles_end(&saved);
 }
 
 int altclip_attention_bf16_available(size_t d) {

@@ -1,4 +1,5 @@
 #include "altclip_gemm_amx.h"
+#include "amx_tiles.h"
 #include "altclip_attention.h"
 #include "altclip_kernels.h"
 #include "altclip_quantize.h"
@@ -14,11 +15,10 @@
    - weights, "B": [n / 32][k / 64][2 halves of 16 outputs][k / 4 groups of the chunk: 16][16 outputs][4]
      bytes, the four consecutive k of one output side by side as TDPBUSD reads them. */
 
-static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
 
 size_t altclip_amx_s8_packed_bytes(size_t n, size_t k) { return n * k; }
 
-size_t altclip_amx_u8_blocked_bytes(size_t m, size_t k) { return round_up(m == 0 ? 1 : m, 32) * k; }
+size_t altclip_amx_u8_blocked_bytes(size_t m, size_t k) { return altclip_round_up(m == 0 ? 1 : m, 32) * k; }
 
 int altclip_amx_s8_shape_supported(size_t n, size_t k) { return n > 0 && k > 0 && n % 32 == 0 && k % 64 == 0; }
 
@@ -125,13 +125,6 @@ int altclip_has_amx_int8(void) {
     return cached;
 }
 
-typedef struct {
-    uint8_t palette;
-    uint8_t start_row;
-    uint8_t reserved[14];
-    uint16_t colsb[16];
-    uint8_t rows[16];
-} tile_config;
 
 #define ALTCLIP_GEMM_TARGET "amx-tile,amx-int8,avx512f,avx512bw,avx512vl,avx512dq"
 
@@ -166,14 +159,12 @@ static void epilogue_block(const int32_t *acc, size_t rows, size_t row0, size_t 
     for (size_t r = 0; r < rows; r++) {
         for (size_t h = 0; h < 32; h += 16) {
             size_t col = col0 + h;
+            /* s_r·s_c·(acc − z_r·Σ_k w_c) + b_c */
+            size_t row = row0 + r;
             __m512 y = _mm512_cvtepi32_ps(_mm512_loadu_si512(acc + r * 32 + h));
-            if (e->row_scale) {
-                /* s_r·s_c·(acc − z_r·Σ_k w_c) + b_c */
-                size_t row = row0 + r;
-                y = _mm512_fmadd_ps(_mm512_set1_ps(-e->row_zero[row]), _mm512_loadu_ps(e->column_sums + col), y);
-                y = _mm512_mul_ps(y, _mm512_set1_ps(e->row_scale[row]));
-            }
-            y = _mm512_fmadd_ps(y, _mm512_loadu_ps(e->scale + col), _mm512_loadu_ps(e->shift + col));
+            y = _mm512_fmadd_ps(_mm512_set1_ps(-e->row_zero[row]), _mm512_loadu_ps(e->column_sums + col), y);
+            y = _mm512_mul_ps(_mm512_mul_ps(y, _mm512_set1_ps(e->row_scale[row])), _mm512_loadu_ps(e->scale + col));
+            if (e->bias) y = _mm512_add_ps(y, _mm512_loadu_ps(e->bias + col));
             if (e->activation == ALTCLIP_AMX_QUICK_GELU) y = quick_gelu16(y);
             else if (e->activation == ALTCLIP_AMX_GELU_ERF) y = gelu_erf16(y);
             if (e->residual) y = _mm512_add_ps(y, _mm512_loadu_ps(e->residual + (row0 + r) * n + col));
@@ -185,19 +176,14 @@ static void epilogue_block(const int32_t *acc, size_t rows, size_t row0, size_t 
 __attribute__((target(ALTCLIP_GEMM_TARGET)))
 static void gemm_amx(const uint8_t *a, size_t m, size_t k, const int8_t *packed, size_t n, size_t nb_begin,
                      size_t nb_end, const altclip_amx_epilogue *e, float *out) {
-    size_t chunks = k / 64, mpad = round_up(m, 32);
+    size_t chunks = k / 64, mpad = altclip_round_up(m, 32);
     /* Rows per pass over the weights: the activations of one pass (rows · k bytes) stay in L2 (~1 MB);
        a last pass of a few rows is folded into the one before. */
-    size_t pass = round_up((1u << 20) / k, 32);
+    size_t pass = altclip_round_up((1u << 20) / k, 32);
     if (pass < 32) pass = 32;
     int32_t acc[32 * 32] __attribute__((aligned(64)));
 
-    tile_config saved, config;
-    _tile_storeconfig(&saved);
-    memset(&config, 0, sizeof config);
-    config.palette = 1;
-    for (int t = 0; t < 8; t++) { config.rows[t] = 16; config.colsb[t] = 64; }
-    _tile_loadconfig(&config);
+    altclip_tile_config saved = altclip_tiles_begin();
 
     /* Columns per group: the group's weights (~512 KB) stay in L2 while every row block of the pass
        runs against them, and each row block's results go out as rows of group·32 floats (not 32-float
@@ -210,46 +196,37 @@ static void gemm_amx(const uint8_t *a, size_t m, size_t k, const int8_t *packed,
             size_t g1 = g0 + group < nb_end ? g0 + group : nb_end;
             for (size_t mb = m0; mb < m1; mb += 32) {
                 const uint8_t *a0 = a + (mb / 16) * chunks * 1024, *a1 = a0 + chunks * 1024;
-                size_t rows = mb + 32 <= m ? 32 : mb < m ? m - mb : 0;
+                size_t rows = mb + 32 <= m ? 32 : m - mb;  /* mb < m: mpad − m < 32 */
+                /* A last block of at most 16 rows (257 = 8·32 + 1 for a ViT image) runs half the products. */
+                int full = rows > 16;
                 for (size_t nb = g0; nb < g1; nb++) {
                     const int8_t *bp = packed + nb * chunks * 2048;
                     _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
-                    if (rows <= 16) {
-                        /* A last block of at most 16 rows (257 = 8·32 + 1 for a ViT image): half the work. */
-                        for (size_t kc = 0; kc < chunks; kc++) {
-                            _tile_loadd(4, a0 + kc * 1024, 64);
-                            _tile_loadd(6, bp + kc * 2048, 64);
-                            _tile_dpbusd(0, 4, 6);
-                            _tile_loadd(7, bp + kc * 2048 + 1024, 64);
-                            _tile_dpbusd(1, 4, 7);
-                        }
-                        _tile_stored(0, acc, 128);
-                        _tile_stored(1, acc + 16, 128);
-                        if (rows) epilogue_block(acc, rows, mb, nb * 32, n, e, out);
-                        continue;
-                    }
                     for (size_t kc = 0; kc < chunks; kc++) {
                         _tile_loadd(4, a0 + kc * 1024, 64);
                         _tile_loadd(6, bp + kc * 2048, 64);
                         _tile_dpbusd(0, 4, 6);
                         _tile_loadd(7, bp + kc * 2048 + 1024, 64);
                         _tile_dpbusd(1, 4, 7);
-                        _tile_loadd(5, a1 + kc * 1024, 64);
-                        _tile_dpbusd(2, 5, 6);
-                        _tile_dpbusd(3, 5, 7);
+                        if (full) {
+                            _tile_loadd(5, a1 + kc * 1024, 64);
+                            _tile_dpbusd(2, 5, 6);
+                            _tile_dpbusd(3, 5, 7);
+                        }
                     }
                     _tile_stored(0, acc, 128);
                     _tile_stored(1, acc + 16, 128);
-                    _tile_stored(2, acc + 16 * 32, 128);
-                    _tile_stored(3, acc + 16 * 32 + 16, 128);
+                    if (full) {
+                        _tile_stored(2, acc + 16 * 32, 128);
+                        _tile_stored(3, acc + 16 * 32 + 16, 128);
+                    }
                     epilogue_block(acc, rows, mb, nb * 32, n, e, out);
                 }
             }
         }
         m0 = m1;
     }
-    if (saved.palette) _tile_loadconfig(&saved);
-    else _tile_release();
+    altclip_tiles_end(&saved);
 }
 
 int altclip_amx_u8s8_gemm(const uint8_t *a, size_t m, size_t k, const int8_t *packed, size_t n, size_t n_begin,

@@ -25,16 +25,12 @@ struct ReducedPrecisionAttentionTests {
     }
 
     static func mask(_ c: Case, rng: inout SeededRandom) -> Tensor? {
-        let finfoMin = -Float.greatestFiniteMagnitude
         switch c.mask {
-        case 1:
-            return Tensor(shape: [c.batch, c.lk], scalars: (0..<(c.batch * c.lk)).map {
-                $0 % c.lk < c.lk - 7 * ($0 / c.lk) ? 0 : finfoMin
-            })
+        case 1: return AttentionTests.paddingMask(batch: c.batch, keys: c.lk, lengths: (0..<c.batch).map { c.lk - 7 * $0 })
         case 2: return rng.tensor([c.batch, c.lq, c.lk], -3, 1)
         case 3:
             return Tensor(shape: [c.batch, c.heads, c.lq, c.lk], scalars: (0..<(c.batch * c.heads * c.lq * c.lk)).map {
-                $0 % 5 == 3 ? finfoMin : Float($0 % 7) * 0.25
+                $0 % 5 == 3 ? AttentionTests.finfoMin : Float($0 % 7) * 0.25
             })
         default: return nil
         }

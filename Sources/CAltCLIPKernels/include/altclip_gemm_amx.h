@@ -4,9 +4,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// int8 linear products on AMX tiles (Intel Sapphire Rapids and later): uint8 activations × int8
-/// weights with int32 accumulation, then per output column `y = acc·scale + shift`, an optional
-/// activation, an optional residual, written as Float32.
+/// int8 linear products on AMX tiles (Intel Sapphire Rapids and later): uint8 activations (one scale
+/// and zero point per row) × int8 weights (one scale per column) with int32 accumulation, dequantized
+/// with an optional bias, activation and residual, written as Float32.
 
 enum {
     ALTCLIP_AMX_NO_ACTIVATION = 0,
@@ -16,15 +16,14 @@ enum {
     ALTCLIP_AMX_GELU_ERF = 2,
 };
 
-/// `y = acc·scale[c] + shift[c]`, or with per-row quantized activations (`row_scale` not NULL)
-/// `y = (acc − row_zero[r]·column_sums[c])·row_scale[r]·scale[c] + shift[c]`; then the activation, then
-/// `+ residual[r, c]`.
+/// `y = (acc − row_zero[r]·column_sums[c])·row_scale[r]·scale[c] + bias[c]`, then the activation, then
+/// `+ residual[r, c]` (row_scale and row_zero as `altclip_amx_u8_quantize_rows_own_scale` stores them).
 typedef struct {
-    const float *scale;        /* [n] */
-    const float *shift;        /* [n] */
-    const float *column_sums;  /* [n], with row_scale */
-    const float *row_scale;    /* [m], or NULL */
-    const float *row_zero;     /* [m], with row_scale */
+    const float *scale;        /* [n]: the weights' column scales */
+    const float *bias;         /* [n], or NULL */
+    const float *column_sums;  /* [n]: Σ_k of each column's int8 codes */
+    const float *row_scale;    /* [m] */
+    const float *row_zero;     /* [m] */
     const float *residual;     /* [m, n] row-major, or NULL */
     int activation;
 } altclip_amx_epilogue;
