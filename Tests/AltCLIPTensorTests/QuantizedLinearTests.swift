@@ -34,9 +34,11 @@ import Testing
     /// The activations get one scale and zero point over the whole input; the zero point enters as a
     /// bias correction with the channels' code sums. Row counts on both sides of the kernels' blocking.
     /// The shapes with out a multiple of 32 and in of 64 run on the library's AMX kernel where the CPU
-    /// has AMX-INT8 (row counts below, at and across its 32-row blocks), the others on oneDNN.
+    /// has AMX-INT8 (row counts below, at and across its 32-row blocks), the others on oneDNN; the last
+    /// two span several of its column groups (~512 KB of weights each) and row passes (~1 MB of codes),
+    /// across which each block's epilogue runs during the next block's products.
     @Test(arguments: [(3, 70, 50), (64, 33, 129), (65, 40, 64), (150, 96, 257),
-                      (1, 32, 64), (33, 64, 128), (257, 96, 192), (70, 160, 1088)])
+                      (1, 32, 64), (33, 64, 128), (257, 96, 192), (70, 160, 1088), (40, 2048, 1024), (330, 64, 4096)])
     func matchesQuantizedMathsAndFloat(rows: Int, outFeatures: Int, inFeatures: Int) throws {
         var random = SeededRandom(seed: UInt64(rows * 1000 + inFeatures))
         // Skewed activations (like GELU outputs) exercise the zero point.
