@@ -54,6 +54,11 @@ extension Ops {
     // swiftlint:disable:next function_parameter_count
     private static func runPacked(_ x: Tensor, rows: Int, weight: MatmulWeight, bias: Tensor?,
                                   activation: Activation?, residual: Tensor?, into result: Tensor) throws {
+        if weight.isAMXPacked, weight.precision == .bfloat16 {
+            try runAMXBFloat16(x, rows: rows, weight: weight, bias: bias, activation: activation, residual: residual,
+                               into: result)
+            return
+        }
         guard weight.precision == .int8 else {
             var sourceHandle = UnsafeMutableRawPointer(mutating: x.pointer)
             var converted: UnsafeMutableRawPointer?
@@ -148,6 +153,34 @@ extension Ops {
         withUnsafePointer(to: &epilogue) { e in
             Threading.parallelFor(n / 32, costPerItem: 64 * rows * k) { blocks in
                 _ = altclip_amx_u8s8_gemm(codes, rows, k, packed, n, blocks.lowerBound * 32, blocks.upperBound * 32, e, out)
+            }
+        }
+    }
+
+    /// A bfloat16 product on the library's AMX kernel: the rows of `x` rounded to bfloat16 straight into
+    /// the kernel's blocked layout, then each thread's share of output columns with the bias,
+    /// activation and residual applied per 32 × 32 block.
+    // swiftlint:disable:next function_parameter_count
+    private static func runAMXBFloat16(_ x: Tensor, rows: Int, weight: MatmulWeight, bias: Tensor?, activation: Activation?,
+                                       residual: Tensor?, into result: Tensor) throws {
+        let n = weight.outFeatures, k = weight.inFeatures
+        guard MatmulWeight.usesAMXBFloat16Kernel(outFeatures: n, inFeatures: k) else {
+            throw TensorError.backend("an AMX-packed bfloat16 weight [\(n), \(k)] on a CPU without AMX-BF16")
+        }
+        let bytes = altclip_amx_bf16_blocked_bytes(rows, k)
+        let blocked = BufferPool.take(byteCount: bytes).assumingMemoryBound(to: UInt16.self)
+        defer { BufferPool.give(UnsafeMutableRawPointer(blocked), byteCount: bytes) }
+        let source = x.pointer
+        Threading.parallelFor(rows, costPerItem: k / 8) { range in
+            altclip_amx_bf16_convert_rows(source + range.lowerBound * k, range.count, k, range.lowerBound, blocked)
+        }
+        var epilogue = altclip_amx_epilogue(
+            scale: nil, bias: bias?.pointer, column_sums: nil, row_scale: nil, row_zero: nil, residual: residual?.pointer,
+            activation: activation.flatMap(amxActivation) ?? Int32(ALTCLIP_AMX_NO_ACTIVATION))
+        let packed = weight.data.assumingMemoryBound(to: UInt16.self), out = result.storage.pointer
+        withUnsafePointer(to: &epilogue) { e in
+            Threading.parallelFor(n / 32, costPerItem: 64 * rows * k) { blocks in
+                _ = altclip_amx_bf16_gemm(blocked, rows, k, packed, n, blocks.lowerBound * 32, blocks.upperBound * 32, e, out)
             }
         }
     }

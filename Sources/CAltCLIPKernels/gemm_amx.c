@@ -47,6 +47,38 @@ void altclip_amx_s8_unpack(const int8_t *packed, size_t n, size_t k, int8_t *w) 
             }
 }
 
+int altclip_amx_bf16_shape_supported(size_t n, size_t k) { return n > 0 && k > 0 && n % 32 == 0 && k % 32 == 0; }
+
+size_t altclip_amx_bf16_packed_bytes(size_t n, size_t k) { return n * k * 2; }
+
+size_t altclip_amx_bf16_blocked_bytes(size_t m, size_t k) { return altclip_round_up(m == 0 ? 1 : m, 32) * k * 2; }
+
+/* bf16 weights: [n / 32][k / 32][2 halves of 16 outputs][16 pairs of k][16 outputs][2], the two
+   consecutive k of one output side by side as TDPBF16PS reads them. */
+void altclip_amx_bf16_pack(const uint16_t *w, size_t n, size_t k, size_t n_begin, size_t n_end, uint16_t *packed) {
+    size_t chunks = k / 32;
+    for (size_t nb = n_begin / 32; nb < n_end / 32; nb++)
+        for (size_t kc = 0; kc < chunks; kc++)
+            for (size_t half = 0; half < 2; half++) {
+                uint16_t *tile = packed + ((nb * chunks + kc) * 2 + half) * 512;
+                const uint16_t *rows = w + (nb * 32 + half * 16) * k + kc * 32;
+                for (size_t r = 0; r < 16; r++)
+                    for (size_t c = 0; c < 16; c++) memcpy(tile + r * 32 + c * 2, rows + c * k + r * 2, 4);
+            }
+}
+
+void altclip_amx_bf16_unpack(const uint16_t *packed, size_t n, size_t k, uint16_t *w) {
+    size_t chunks = k / 32;
+    for (size_t nb = 0; nb < n / 32; nb++)
+        for (size_t kc = 0; kc < chunks; kc++)
+            for (size_t half = 0; half < 2; half++) {
+                const uint16_t *tile = packed + ((nb * chunks + kc) * 2 + half) * 512;
+                uint16_t *rows = w + (nb * 32 + half * 16) * k + kc * 32;
+                for (size_t r = 0; r < 16; r++)
+                    for (size_t c = 0; c < 16; c++) memcpy(rows + c * k + r * 2, tile + r * 32 + c * 2, 4);
+            }
+}
+
 /* One row's scale and zero point from its range [min(0, min), max(0, max)] (NaNs left out). */
 static void row_range(float low, float high, float *scale, float *zero) {
     float s = (high - low) / 255.0f;
@@ -126,7 +158,7 @@ int altclip_has_amx_int8(void) {
 }
 
 
-#define ALTCLIP_GEMM_TARGET "amx-tile,amx-int8,avx512f,avx512bw,avx512vl,avx512dq"
+#define ALTCLIP_GEMM_TARGET "amx-tile,amx-int8,amx-bf16,avx512f,avx512bw,avx512vl,avx512dq,avx512bf16"
 
 /* x·sigmoid(1.702·x) and 0.5·x·(1 + erf(x/√2)) on 16 lanes, to ~1e-6 relative (erf by Abramowitz &
    Stegun 7.1.26, |error| ≤ 1.5e-7), for the finite values the epilogue has (dequantized int32 sums).
@@ -177,19 +209,24 @@ static inline __m512 gelu_erf16(__m512 x) {
     return _mm512_mul_ps(_mm512_mul_ps(x, _mm512_set1_ps(0.5f)), _mm512_add_ps(_mm512_set1_ps(1.0f), erf));
 }
 
-/* Rows [r_begin, r_end) of a 32 × 32 block of sums (`acc`, rows of 32 int32) whose first row is
-   `row0` and first column `col0`. */
-__attribute__((target(ALTCLIP_GEMM_TARGET)))
-static inline void epilogue_rows(const int32_t *acc, size_t r_begin, size_t r_end, size_t row0, size_t col0, size_t n,
-                                 const altclip_amx_epilogue *e, float *out) {
+/* Rows [r_begin, r_end) of a 32 × 32 block of sums (`acc`, rows of 32: int32 for int8 products,
+   float for bf16) whose first row is `row0` and first column `col0`. */
+__attribute__((target(ALTCLIP_GEMM_TARGET), always_inline))
+static inline void epilogue_rows(const int bf16, const void *acc, size_t r_begin, size_t r_end, size_t row0, size_t col0,
+                                 size_t n, const altclip_amx_epilogue *e, float *out) {
     for (size_t r = r_begin; r < r_end; r++) {
         for (size_t h = 0; h < 32; h += 16) {
             size_t col = col0 + h;
-            /* s_r·s_c·(acc − z_r·Σ_k w_c) + b_c */
             size_t row = row0 + r;
-            __m512 y = _mm512_cvtepi32_ps(_mm512_load_si512(acc + r * 32 + h));
-            y = _mm512_fmadd_ps(_mm512_set1_ps(-e->row_zero[row]), _mm512_loadu_ps(e->column_sums + col), y);
-            y = _mm512_mul_ps(_mm512_mul_ps(y, _mm512_set1_ps(e->row_scale[row])), _mm512_loadu_ps(e->scale + col));
+            __m512 y;
+            if (bf16) {
+                y = _mm512_load_ps((const float *)acc + r * 32 + h);
+            } else {
+                /* s_r·s_c·(acc − z_r·Σ_k w_c) */
+                y = _mm512_cvtepi32_ps(_mm512_load_si512((const int32_t *)acc + r * 32 + h));
+                y = _mm512_fmadd_ps(_mm512_set1_ps(-e->row_zero[row]), _mm512_loadu_ps(e->column_sums + col), y);
+                y = _mm512_mul_ps(_mm512_mul_ps(y, _mm512_set1_ps(e->row_scale[row])), _mm512_loadu_ps(e->scale + col));
+            }
             if (e->bias) y = _mm512_add_ps(y, _mm512_loadu_ps(e->bias + col));
             if (e->activation == ALTCLIP_AMX_QUICK_GELU) y = quick_gelu16(y);
             else if (e->activation == ALTCLIP_AMX_GELU_ERF) y = gelu_erf16(y);
@@ -201,23 +238,26 @@ static inline void epilogue_rows(const int32_t *acc, size_t r_begin, size_t r_en
 
 /* A block whose sums wait in a buffer for their epilogue. */
 typedef struct {
-    const int32_t *acc;
+    const void *acc;
     size_t rows, done, row0, col0;
 } pending_block;
 
-__attribute__((target(ALTCLIP_GEMM_TARGET)))
-static void gemm_amx(const uint8_t *a, size_t m, size_t k, const int8_t *packed, size_t n, size_t nb_begin,
-                     size_t nb_end, const altclip_amx_epilogue *e, float *out) {
-    size_t chunks = k / 64, mpad = altclip_round_up(m, 32);
-    /* Rows per pass over the weights: the activations of one pass (rows · k bytes) stay in L2 (~1 MB);
+/* The products of both kinds: u8 × s8 → int32 (`bf16` 0, 64 inputs per tile row) or bf16 × bf16 →
+   float (`bf16` 1, 32 inputs per tile row); A and B are 1 KB tiles in the same block orders either
+   way, 64 bytes of inputs per row. */
+__attribute__((target(ALTCLIP_GEMM_TARGET), always_inline))
+static inline void gemm_tiles(const int bf16, const uint8_t *a, size_t m, size_t k, const uint8_t *packed, size_t n,
+                              size_t nb_begin, size_t nb_end, const altclip_amx_epilogue *e, float *out) {
+    size_t row_bytes = bf16 ? 2 * k : k, chunks = row_bytes / 64, mpad = altclip_round_up(m, 32);
+    /* Rows per pass over the weights: the activations of one pass (rows · k inputs) stay in L2 (~1 MB);
        a last pass of a few rows is folded into the one before. */
-    size_t pass = altclip_round_up((1u << 20) / k, 32);
+    size_t pass = altclip_round_up((1u << 20) / row_bytes, 32);
     if (pass < 32) pass = 32;
     /* Two buffers of sums: a block's epilogue (vector work) runs a few rows at a time between the tile
        products of the next block, which the tile unit executes meanwhile; run after the products it
        doubled their time (1024 × 4096 × 1024: products alone 1.24 ms, with the epilogue after them
        2.1 ms, 3.4 ms with GELU). */
-    int32_t acc[2][32 * 32] __attribute__((aligned(64)));
+    int32_t acc[2][32 * 32] __attribute__((aligned(64)));  /* or float */
     int current = 0;
     pending_block pending = {0};
 
@@ -226,7 +266,7 @@ static void gemm_amx(const uint8_t *a, size_t m, size_t k, const int8_t *packed,
     /* Columns per group: the group's weights (~512 KB) stay in L2 while every row block of the pass
        runs against them, and each row block's results go out as rows of group·32 floats (not 32-float
        pieces of every row, which would touch a new page per row). */
-    size_t group = (512u << 10) / (k * 32);
+    size_t group = (512u << 10) / (row_bytes * 32);
     if (group < 1) group = 1;
     for (size_t m0 = 0; m0 < mpad;) {
         size_t m1 = m0 + pass >= mpad || mpad - (m0 + pass) < pass / 4 ? mpad : m0 + pass;
@@ -238,24 +278,26 @@ static void gemm_amx(const uint8_t *a, size_t m, size_t k, const int8_t *packed,
                 /* A last block of at most 16 rows (257 = 8·32 + 1 for a ViT image) runs half the products. */
                 int full = rows > 16;
                 for (size_t nb = g0; nb < g1; nb++) {
-                    const int8_t *bp = packed + nb * chunks * 2048;
+                    const uint8_t *bp = packed + nb * chunks * 2048;
                     /* The pending block's rows spread over this block's chunks. */
                     size_t step = (pending.rows - pending.done + chunks - 1) / chunks;
                     _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
                     for (size_t kc = 0; kc < chunks; kc++) {
+#define ALTCLIP_TILE_PRODUCT(C, A, B) do { if (bf16) _tile_dpbf16ps(C, A, B); else _tile_dpbusd(C, A, B); } while (0)
                         _tile_loadd(4, a0 + kc * 1024, 64);
                         _tile_loadd(6, bp + kc * 2048, 64);
-                        _tile_dpbusd(0, 4, 6);
+                        ALTCLIP_TILE_PRODUCT(0, 4, 6);
                         _tile_loadd(7, bp + kc * 2048 + 1024, 64);
-                        _tile_dpbusd(1, 4, 7);
+                        ALTCLIP_TILE_PRODUCT(1, 4, 7);
                         if (full) {
                             _tile_loadd(5, a1 + kc * 1024, 64);
-                            _tile_dpbusd(2, 5, 6);
-                            _tile_dpbusd(3, 5, 7);
+                            ALTCLIP_TILE_PRODUCT(2, 5, 6);
+                            ALTCLIP_TILE_PRODUCT(3, 5, 7);
                         }
+#undef ALTCLIP_TILE_PRODUCT
                         if (pending.done < pending.rows) {
                             size_t end = pending.done + step < pending.rows ? pending.done + step : pending.rows;
-                            epilogue_rows(pending.acc, pending.done, end, pending.row0, pending.col0, n, e, out);
+                            epilogue_rows(bf16, pending.acc, pending.done, end, pending.row0, pending.col0, n, e, out);
                             pending.done = end;
                         }
                     }
@@ -273,8 +315,48 @@ static void gemm_amx(const uint8_t *a, size_t m, size_t k, const int8_t *packed,
         }
         m0 = m1;
     }
-    epilogue_rows(pending.acc, pending.done, pending.rows, pending.row0, pending.col0, n, e, out);
+    epilogue_rows(bf16, pending.acc, pending.done, pending.rows, pending.row0, pending.col0, n, e, out);
     altclip_tiles_end(&saved);
+}
+
+__attribute__((target(ALTCLIP_GEMM_TARGET)))
+static void gemm_u8s8(const uint8_t *a, size_t m, size_t k, const int8_t *packed, size_t n, size_t nb_begin,
+                      size_t nb_end, const altclip_amx_epilogue *e, float *out) {
+    gemm_tiles(0, a, m, k, (const uint8_t *)packed, n, nb_begin, nb_end, e, out);
+}
+
+__attribute__((target(ALTCLIP_GEMM_TARGET)))
+static void gemm_bf16(const uint16_t *a, size_t m, size_t k, const uint16_t *packed, size_t n, size_t nb_begin,
+                      size_t nb_end, const altclip_amx_epilogue *e, float *out) {
+    gemm_tiles(1, (const uint8_t *)a, m, k, (const uint8_t *)packed, n, nb_begin, nb_end, e, out);
+}
+
+/* Rows of floats to bf16 (nearest even, as the CPU's conversion: subnormals to zero) in the blocked
+   layout: [row block of 16][k / 32][16 rows][32 values]. */
+__attribute__((target(ALTCLIP_GEMM_TARGET)))
+static void bf16_rows_avx512(const float *x, size_t count, size_t k, size_t first_row, uint16_t *blocked) {
+    size_t chunks = k / 32;
+    for (size_t r = 0; r < count; r++) {
+        const float *row = x + r * k;
+        size_t index = first_row + r;
+        uint16_t *target = blocked + ((index / 16) * chunks * 16 + index % 16) * 32;
+        for (size_t kc = 0; kc < chunks; kc++, target += 16 * 32)
+            _mm512_storeu_si512(target, (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(row + kc * 32 + 16),
+                                                                      _mm512_loadu_ps(row + kc * 32)));
+    }
+}
+
+void altclip_amx_bf16_convert_rows(const float *x, size_t count, size_t k, size_t first_row, uint16_t *blocked) {
+    if (altclip_has_amx_bf16()) bf16_rows_avx512(x, count, k, first_row, blocked);
+}
+
+int altclip_amx_bf16_gemm(const uint16_t *a, size_t m, size_t k, const uint16_t *packed, size_t n, size_t n_begin,
+                          size_t n_end, const altclip_amx_epilogue *epilogue, float *out) {
+    if (!altclip_has_amx_bf16() || !altclip_amx_bf16_shape_supported(n, k) || n_begin % 32 || n_end % 32 ||
+        n_end > n || n_begin > n_end)
+        return 0;
+    if (m > 0 && n_end > n_begin) gemm_bf16(a, m, k, packed, n, n_begin / 32, n_end / 32, epilogue, out);
+    return 1;
 }
 
 int altclip_amx_u8s8_gemm(const uint8_t *a, size_t m, size_t k, const int8_t *packed, size_t n, size_t n_begin,
@@ -282,7 +364,7 @@ int altclip_amx_u8s8_gemm(const uint8_t *a, size_t m, size_t k, const int8_t *pa
     if (!altclip_has_amx_int8() || !altclip_amx_s8_shape_supported(n, k) || n_begin % 32 || n_end % 32 ||
         n_end > n || n_begin > n_end)
         return 0;
-    if (m > 0 && n_end > n_begin) gemm_amx(a, m, k, packed, n, n_begin / 32, n_end / 32, epilogue, out);
+    if (m > 0 && n_end > n_begin) gemm_u8s8(a, m, k, packed, n, n_begin / 32, n_end / 32, epilogue, out);
     return 1;
 }
 #else
@@ -294,6 +376,16 @@ void altclip_amx_u8_quantize_rows_own_scale(const float *x, size_t count, size_t
 }
 
 int altclip_amx_u8s8_gemm(const uint8_t *a, size_t m, size_t k, const int8_t *packed, size_t n, size_t n_begin,
+                          size_t n_end, const altclip_amx_epilogue *epilogue, float *out) {
+    (void)a; (void)m; (void)k; (void)packed; (void)n; (void)n_begin; (void)n_end; (void)epilogue; (void)out;
+    return 0;
+}
+
+void altclip_amx_bf16_convert_rows(const float *x, size_t count, size_t k, size_t first_row, uint16_t *blocked) {
+    (void)x; (void)count; (void)k; (void)first_row; (void)blocked;
+}
+
+int altclip_amx_bf16_gemm(const uint16_t *a, size_t m, size_t k, const uint16_t *packed, size_t n, size_t n_begin,
                           size_t n_end, const altclip_amx_epilogue *epilogue, float *out) {
     (void)a; (void)m; (void)k; (void)packed; (void)n; (void)n_begin; (void)n_end; (void)epilogue; (void)out;
     return 0;

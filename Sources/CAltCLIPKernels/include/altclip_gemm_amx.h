@@ -4,9 +4,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// int8 linear products on AMX tiles (Intel Sapphire Rapids and later): uint8 activations (one scale
-/// and zero point per row) × int8 weights (one scale per column) with int32 accumulation, dequantized
-/// with an optional bias, activation and residual, written as Float32.
+/// Linear products on AMX tiles (Intel Sapphire Rapids and later), written as Float32 with an optional
+/// bias, activation and residual:
+/// - int8: uint8 activations (one scale and zero point per row) × int8 weights (one scale per column)
+///   with int32 accumulation, dequantized;
+/// - bfloat16: bf16 activations × bf16 weights with Float32 accumulation.
 
 enum {
     ALTCLIP_AMX_NO_ACTIVATION = 0,
@@ -16,8 +18,9 @@ enum {
     ALTCLIP_AMX_GELU_ERF = 2,
 };
 
-/// `y = (acc − row_zero[r]·column_sums[c])·row_scale[r]·scale[c] + bias[c]`, then the activation, then
-/// `+ residual[r, c]` (row_scale and row_zero as `altclip_amx_u8_quantize_rows_own_scale` stores them).
+/// `y = (acc − row_zero[r]·column_sums[c])·row_scale[r]·scale[c] + bias[c]` (int8) or `acc + bias[c]`
+/// (bf16), then the activation, then `+ residual[r, c]` (row_scale and row_zero as
+/// `altclip_amx_u8_quantize_rows_own_scale` stores them; the four int8 fields are not read for bf16).
 typedef struct {
     const float *scale;        /* [n]: the weights' column scales */
     const float *bias;         /* [n], or NULL */
@@ -49,6 +52,25 @@ void altclip_amx_u8_quantize_rows_own_scale(const float *x, size_t count, size_t
 /// `a`: blocked activations (`altclip_amx_u8_blocked_bytes(m, k)` bytes; padding rows may hold anything).
 /// `out`: `[m, n]` row-major. Returns 0 (writing nothing) without AMX-INT8 or for unsupported shapes.
 int altclip_amx_u8s8_gemm(const uint8_t *a, size_t m, size_t k, const int8_t *packed, size_t n, size_t n_begin,
+                          size_t n_end, const altclip_amx_epilogue *epilogue, float *out);
+
+
+/// Shapes the bf16 kernel takes (which runs where `altclip_has_amx_bf16`, altclip_attention.h, says so): n a multiple of 32, k of 32.
+int altclip_amx_bf16_shape_supported(size_t n, size_t k);
+/// Bytes of a packed bf16 `[n, k]` weight (2·n·k) and of the blocked bf16 activations for m rows (rows
+/// rounded up to 32).
+size_t altclip_amx_bf16_packed_bytes(size_t n, size_t k);
+size_t altclip_amx_bf16_blocked_bytes(size_t m, size_t k);
+/// Packs outputs `[n_begin, n_end)` (multiples of 32) of bf16 weights `[n, k]` (row-major bits) into the
+/// kernel's layout (disjoint ranges may run in parallel), and back.
+void altclip_amx_bf16_pack(const uint16_t *w, size_t n, size_t k, size_t n_begin, size_t n_end, uint16_t *packed);
+void altclip_amx_bf16_unpack(const uint16_t *packed, size_t n, size_t k, uint16_t *w);
+/// Rounds `count` Float32 rows of k values (the first being row `first_row`) to bf16 (nearest even, as
+/// `altclip_f32_to_bf16`) into the blocked layout. Does nothing without AMX-BF16.
+void altclip_amx_bf16_convert_rows(const float *x, size_t count, size_t k, size_t first_row, uint16_t *blocked);
+/// As `altclip_amx_u8s8_gemm` for bf16: `a` holds `altclip_amx_bf16_blocked_bytes(m, k)` bytes. Returns 0
+/// (writing nothing) without AMX-BF16 or for unsupported shapes.
+int altclip_amx_bf16_gemm(const uint16_t *a, size_t m, size_t k, const uint16_t *packed, size_t n, size_t n_begin,
                           size_t n_end, const altclip_amx_epilogue *epilogue, float *out);
 
 #endif
