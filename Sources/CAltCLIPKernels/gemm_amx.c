@@ -111,7 +111,7 @@ static void quantize_rows_portable(const float *x, size_t count, size_t k, size_
 
 /* quantize_rows_portable in one AVX-512 pass per row for the range and one to quantize (k is a
    multiple of 64; the same roundings: NaN skipped by the range, quantized to 0). */
-__attribute__((target("avx512f")))
+__attribute__((target("avx512f,avx512bw")))
 static void quantize_rows_avx512(const float *x, size_t count, size_t k, size_t first_row, uint8_t *blocked,
                                  float *row_scale, float *row_zero) {
     size_t chunks = k / 64;
@@ -129,14 +129,20 @@ static void quantize_rows_avx512(const float *x, size_t count, size_t k, size_t 
         row_scale[first_row + r] = scale;
         row_zero[first_row + r] = zero;
         __m512 inverse = _mm512_set1_ps(1 / scale);
-        __m512i zp = _mm512_set1_epi32((int32_t)zero), none = _mm512_setzero_si512();
+        __m512i zp = _mm512_set1_epi32((int32_t)zero);
         size_t index = first_row + r;
         uint8_t *target = blocked + ((index / 16) * chunks * 16 + index % 16) * 64;
+        /* 64 values → one 64-byte store: signed-saturating packs to int16, unsigned-saturating to
+           uint8 (the clamp to [0, 255]), then the lanes back in order (the packs work per 128 bits). */
+        __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
         for (size_t kc = 0; kc < chunks; kc++, target += 16 * 64) {
-            for (size_t j = 0; j < 64; j += 16) {
-                __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(row + kc * 64 + j), inverse)), zp);
-                _mm_storeu_si128((__m128i *)(target + j), _mm512_cvtusepi32_epi8(_mm512_max_epi32(q, none)));
-            }
+            const float *v = row + kc * 64;
+            __m512i q0 = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(v), inverse)), zp);
+            __m512i q1 = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(v + 16), inverse)), zp);
+            __m512i q2 = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(v + 32), inverse)), zp);
+            __m512i q3 = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(v + 48), inverse)), zp);
+            __m512i bytes = _mm512_packus_epi16(_mm512_packs_epi32(q0, q1), _mm512_packs_epi32(q2, q3));
+            _mm512_storeu_si512(target, _mm512_permutexvar_epi32(order, bytes));
         }
     }
 }
