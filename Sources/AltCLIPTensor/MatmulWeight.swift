@@ -90,10 +90,11 @@ public final class MatmulWeight: @unchecked Sendable {
             }
         } else if precision == .bfloat16,
                   MatmulWeight.usesAMXBFloat16Kernel(outFeatures: weight.shape[0], inFeatures: weight.shape[1]) {
-            let bits = UnsafeMutablePointer<UInt16>.allocate(capacity: weight.count)
-            defer { bits.deallocate() }
-            Kernels.roundToBFloat16(weight.pointer, count: weight.count, into: bits)
-            try self.init(amxBFloat16Bits: bits, outFeatures: weight.shape[0], inFeatures: weight.shape[1])
+            try self.init(amxBFloat16Rows: weight.shape[0], inFeatures: weight.shape[1]) { rows, target in
+                // Rounded a block of rows at a time (no second copy of the whole weight).
+                Kernels.roundToBFloat16(weight.pointer + rows.lowerBound * weight.shape[1],
+                                        count: rows.count * weight.shape[1], into: target)
+            }
         } else {
             try self.init(source: UnsafeMutableRawPointer(mutating: weight.pointer), type: dnnl_f32,
                           outFeatures: weight.shape[0], inFeatures: weight.shape[1], precision: precision)
@@ -170,8 +171,10 @@ public final class MatmulWeight: @unchecked Sendable {
         }
     }
 
-    /// bfloat16 bits `[out, in]` (row-major) packed for the AMX kernel.
-    private init(amxBFloat16Bits bits: UnsafePointer<UInt16>, outFeatures: Int, inFeatures: Int) throws {
+    /// bfloat16 weights `[out, in]` packed for the AMX kernel, their bits for a range of output rows
+    /// (multiples of 32) written by `rows` into a row-major buffer.
+    private init(amxBFloat16Rows outFeatures: Int, inFeatures: Int,
+                 _ rows: (Range<Int>, UnsafeMutablePointer<UInt16>) -> Void) throws {
         self.outFeatures = outFeatures
         self.inFeatures = inFeatures
         precision = .bfloat16
@@ -181,7 +184,13 @@ public final class MatmulWeight: @unchecked Sendable {
         let packed = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
         let target = packed.bindMemory(to: UInt16.self, capacity: byteCount / 2)
         Threading.parallelFor(outFeatures / 32, costPerItem: 32 * inFeatures) { blocks in
-            altclip_amx_bf16_pack(bits, outFeatures, inFeatures, blocks.lowerBound * 32, blocks.upperBound * 32, target)
+            // The packed layout holds each block of 32 outputs contiguously, so a range of blocks packs
+            // as a weight of its own.
+            let first = blocks.lowerBound * 32, count = blocks.count * 32
+            let bits = UnsafeMutablePointer<UInt16>.allocate(capacity: count * inFeatures)
+            defer { bits.deallocate() }
+            rows(first..<(first + count), bits)
+            altclip_amx_bf16_pack(bits, count, inFeatures, 0, count, target + first * inFeatures)
         }
         data = packed
         stored = nil
@@ -266,7 +275,9 @@ public final class MatmulWeight: @unchecked Sendable {
             return
         }
         if precision == .bfloat16, MatmulWeight.usesAMXBFloat16Kernel(outFeatures: outFeatures, inFeatures: inFeatures) {
-            try self.init(amxBFloat16Bits: bfloat16Bits, outFeatures: outFeatures, inFeatures: inFeatures)
+            try self.init(amxBFloat16Rows: outFeatures, inFeatures: inFeatures) { rows, target in
+                target.update(from: bfloat16Bits + rows.lowerBound * inFeatures, count: rows.count * inFeatures)
+            }
             return
         }
         try self.init(source: UnsafeMutableRawPointer(mutating: bfloat16Bits), type: dnnl_bf16,
