@@ -2,10 +2,11 @@ import CAltCLIPKernels
 import CDNNL
 import Foundation
 
-/// A linear weight `[out, in]` ready for oneDNN's matmul primitive (`Ops.linear(_:weight:bias:activation:residual:)`):
-/// either reordered once into the blocked layout its kernels read fastest ("packed": Float32, bfloat16,
-/// or int8 with one scale per output channel), or the weight exactly as stored, read in place (no
-/// copy, no conversion time; Float32 or bfloat16).
+/// A linear weight `[out, in]` ready for `Ops.linear(_:weight:bias:activation:residual:)`: either
+/// reordered once into the blocked layout its kernels read fastest ("packed": Float32, bfloat16, or int8
+/// with one scale per output channel — for oneDNN's matmul primitive, or on CPUs with AMX for the
+/// library's own AMX kernels, `isAMXPacked`), or the weight exactly as stored, read in place (no copy,
+/// no conversion time; Float32 or bfloat16).
 ///
 /// Measured here (AMD EPYC Zen 4, 2 threads, GFLOP/s, `M×N×K`): Float32 packed 222–233; as stored
 /// 209–220 from 257 rows up but 156 at 16 rows; `dnnl_sgemm` on a pre-transposed copy 198–227;

@@ -6,8 +6,9 @@ public enum Precision: String, Sendable, CaseIterable, CustomStringConvertible {
     /// Exact Float32 weights and GEMMs (matches transformers within the parity tolerance). Default.
     case float32 = "fp32"
     /// Weights rounded once to bfloat16 (nearest even) and activations rounded per product; the CPU's
-    /// bfloat16 dot products (AVX-512 BF16 or AMX) with Float32 accumulation; Float32 bias, activation
-    /// and residual. Half the weights' memory. Not bit-comparable with transformers.
+    /// bfloat16 dot products with Float32 accumulation (on CPUs with AMX-BF16 the library's own AMX
+    /// kernel, elsewhere oneDNN's AVX-512 BF16); Float32 bias, activation and residual. Half the
+    /// weights' memory. Not bit-comparable with transformers.
     case bfloat16 = "bf16"
     /// Weights quantized once to int8 (symmetric, one scale per output channel) and packed; activations
     /// quantized per product to uint8: on CPUs with AMX-INT8 the library's own AMX kernel, with one scale
