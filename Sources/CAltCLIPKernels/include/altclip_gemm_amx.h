@@ -54,8 +54,8 @@ void altclip_amx_u8_quantize_rows_own_scale(const float *x, size_t count, size_t
 int altclip_amx_u8s8_gemm(const uint8_t *a, size_t m, size_t k, const int8_t *packed, size_t n, size_t n_begin,
                           size_t n_end, const altclip_amx_epilogue *epilogue, float *out);
 
-
-/// Shapes the bf16 kernel takes (which runs where `altclip_has_amx_bf16`, altclip_attention.h, says so): n a multiple of 32, k of 32.
+/// Shapes the bf16 kernel takes (it runs where `altclip_has_amx_bf16`, in altclip_attention.h, says so):
+/// n a multiple of 32, k of 32.
 int altclip_amx_bf16_shape_supported(size_t n, size_t k);
 /// Bytes of a packed bf16 `[n, k]` weight (2·n·k) and of the blocked bf16 activations for m rows (rows
 /// rounded up to 32).
