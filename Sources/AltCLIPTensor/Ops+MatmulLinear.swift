@@ -2,9 +2,10 @@ import CAltCLIPKernels
 import CDNNL
 
 extension Ops {
-    /// `y = activation(x·Wᵀ + b) + residual` with a packed weight, in one oneDNN matmul: the bias, the
+    /// `y = activation(x·Wᵀ + b) + residual` with a packed weight, in one product — oneDNN's matmul, or
+    /// the library's AMX kernel for weights packed for it (`MatmulWeight.isAMXPacked`): the bias, the
     /// activation and the residual add run in the kernel's epilogue while the tile is still in
-    /// registers, instead of as separate passes over memory.
+    /// registers or cache, instead of as separate passes over memory.
     ///
     /// - Parameters:
     ///   - x: `[..., in]`. For a bfloat16 weight it is rounded to bfloat16 (nearest even) first; for an
