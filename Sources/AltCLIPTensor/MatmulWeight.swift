@@ -78,7 +78,10 @@ public final class MatmulWeight: @unchecked Sendable {
             defer { codes.deallocate() }
             let (out, inputs) = (weight.shape[0], weight.shape[1])
             if MatmulWeight.usesAMXKernel(outFeatures: out, inFeatures: inputs) {
-                try self.init(amxCodes: codes, outFeatures: out, inFeatures: inputs, channelScales: scales)
+                try self.init(amx: .int8, outFeatures: out, inFeatures: inputs, channelScales: scales) { blocks, packed in
+                    altclip_amx_s8_pack(codes, out, inputs, blocks.lowerBound * 32, blocks.upperBound * 32,
+                                        packed.assumingMemoryBound(to: Int8.self))
+                }
                 weight.releaseBorrowedPages()
                 return
             }
@@ -142,27 +145,27 @@ public final class MatmulWeight: @unchecked Sendable {
         memory = try OneDNN.memory(&plain, data)
     }
 
-    /// int8 codes `[out, in]` (row-major) packed for the AMX kernel; takes ownership of `channelScales`.
-    private init(amxCodes codes: UnsafeMutablePointer<Int8>, outFeatures: Int, inFeatures: Int,
-                 channelScales: UnsafeMutablePointer<Float>) throws {
+    /// Weights packed for the library's AMX kernels (int8 or bfloat16): `pack` writes the blocks of 32
+    /// outputs in its range into the packed buffer (ranges run in parallel; each block's bytes lie
+    /// contiguously). Takes ownership of `channelScales` (int8).
+    private init(amx precision: Precision, outFeatures: Int, inFeatures: Int, channelScales: UnsafeMutablePointer<Float>?,
+                 pack: (Range<Int>, UnsafeMutableRawPointer) -> Void) throws {
         self.outFeatures = outFeatures
         self.inFeatures = inFeatures
-        precision = .int8
+        self.precision = precision
         isPacked = true
         isAMXPacked = true
-        byteCount = altclip_amx_s8_packed_bytes(outFeatures, inFeatures)
+        byteCount = precision == .int8 ? altclip_amx_s8_packed_bytes(outFeatures, inFeatures)
+            : altclip_amx_bf16_packed_bytes(outFeatures, inFeatures)
         let packed = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
-        let target = packed.bindMemory(to: Int8.self, capacity: byteCount)
-        Threading.parallelFor(outFeatures / 32, costPerItem: 32 * inFeatures) { blocks in
-            altclip_amx_s8_pack(codes, outFeatures, inFeatures, blocks.lowerBound * 32, blocks.upperBound * 32, target)
-        }
+        Threading.parallelFor(outFeatures / 32, costPerItem: 32 * inFeatures) { blocks in pack(blocks, packed) }
         data = packed
         stored = nil
         owner = nil
         ownsData = true
         self.channelScales = channelScales
         // Not read by oneDNN (no matmul runs on it); describes the bytes for completeness.
-        var plain = try OneDNN.matrix(inFeatures, outFeatures, dnnl_s8, transposed: true)
+        var plain = try OneDNN.matrix(inFeatures, outFeatures, precision.weightType, transposed: true)
         descriptor = plain
         do {
             memory = try OneDNN.memory(&plain, data)
@@ -174,38 +177,17 @@ public final class MatmulWeight: @unchecked Sendable {
 
     /// bfloat16 weights `[out, in]` packed for the AMX kernel, their bits for a range of output rows
     /// (multiples of 32) written by `rows` into a row-major buffer.
-    private init(amxBFloat16Rows outFeatures: Int, inFeatures: Int,
-                 _ rows: (Range<Int>, UnsafeMutablePointer<UInt16>) -> Void) throws {
-        self.outFeatures = outFeatures
-        self.inFeatures = inFeatures
-        precision = .bfloat16
-        isPacked = true
-        isAMXPacked = true
-        byteCount = altclip_amx_bf16_packed_bytes(outFeatures, inFeatures)
-        let packed = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
-        let target = packed.bindMemory(to: UInt16.self, capacity: byteCount / 2)
-        Threading.parallelFor(outFeatures / 32, costPerItem: 32 * inFeatures) { blocks in
-            // The packed layout holds each block of 32 outputs contiguously, so a range of blocks packs
-            // as a weight of its own.
+    private convenience init(amxBFloat16Rows outFeatures: Int, inFeatures: Int,
+                             _ rows: (Range<Int>, UnsafeMutablePointer<UInt16>) -> Void) throws {
+        try self.init(amx: .bfloat16, outFeatures: outFeatures, inFeatures: inFeatures, channelScales: nil) { blocks, packed in
+            // A range of blocks packs as a weight of its own (its bits rounded or copied first, a range at a
+            // time: no copy of the whole weight).
             let first = blocks.lowerBound * 32, count = blocks.count * 32
             let bits = UnsafeMutablePointer<UInt16>.allocate(capacity: count * inFeatures)
             defer { bits.deallocate() }
             rows(first..<(first + count), bits)
-            altclip_amx_bf16_pack(bits, count, inFeatures, 0, count, target + first * inFeatures)
-        }
-        data = packed
-        stored = nil
-        owner = nil
-        ownsData = true
-        channelScales = nil
-        // Not read by oneDNN (no matmul runs on it); describes the bytes for completeness.
-        var plain = try OneDNN.matrix(inFeatures, outFeatures, dnnl_bf16, transposed: true)
-        descriptor = plain
-        do {
-            memory = try OneDNN.memory(&plain, data)
-        } catch {
-            packed.deallocate()
-            throw error
+            altclip_amx_bf16_pack(bits, count, inFeatures, 0, count,
+                                  packed.assumingMemoryBound(to: UInt16.self) + first * inFeatures)
         }
     }
 

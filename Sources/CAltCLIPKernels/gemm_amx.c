@@ -22,29 +22,41 @@ size_t altclip_amx_u8_blocked_bytes(size_t m, size_t k) { return altclip_round_u
 
 int altclip_amx_s8_shape_supported(size_t n, size_t k) { return n > 0 && k > 0 && n % 32 == 0 && k % 64 == 0; }
 
-void altclip_amx_s8_pack(const int8_t *w, size_t n, size_t k, size_t n_begin, size_t n_end, int8_t *packed) {
-    size_t chunks = k / 64;
-    /* In the packed order (sequential writes): one 4-byte group of k per output per step. */
+/* Both weight layouts move 4-byte groups: 4 consecutive int8 k, or 2 consecutive bf16 k, of one output
+   side by side as TDPBUSD / TDPBF16PS read them. In bytes, with `row_bytes` per output (k or 2k):
+   [n / 32][row_bytes / 64][2 halves of 16 outputs][16 groups][16 outputs][4 bytes], 1 KB tiles. */
+static void pack_groups(const uint8_t *w, size_t row_bytes, size_t n_begin, size_t n_end, uint8_t *packed) {
+    size_t chunks = row_bytes / 64;
+    /* In the packed order (sequential writes): one 4-byte group per output per step. */
     for (size_t nb = n_begin / 32; nb < n_end / 32; nb++)
         for (size_t kc = 0; kc < chunks; kc++)
             for (size_t half = 0; half < 2; half++) {
-                int8_t *tile = packed + ((nb * chunks + kc) * 2 + half) * 1024;
-                const int8_t *rows = w + (nb * 32 + half * 16) * k + kc * 64;
+                uint8_t *tile = packed + ((nb * chunks + kc) * 2 + half) * 1024;
+                const uint8_t *rows = w + (nb * 32 + half * 16) * row_bytes + kc * 64;
                 for (size_t r = 0; r < 16; r++)
-                    for (size_t c = 0; c < 16; c++) memcpy(tile + r * 64 + c * 4, rows + c * k + r * 4, 4);
+                    for (size_t c = 0; c < 16; c++) memcpy(tile + r * 64 + c * 4, rows + c * row_bytes + r * 4, 4);
             }
 }
 
-void altclip_amx_s8_unpack(const int8_t *packed, size_t n, size_t k, int8_t *w) {
-    size_t chunks = k / 64;
+static void unpack_groups(const uint8_t *packed, size_t n, size_t row_bytes, uint8_t *w) {
+    size_t chunks = row_bytes / 64;
     for (size_t nb = 0; nb < n / 32; nb++)
         for (size_t kc = 0; kc < chunks; kc++)
             for (size_t half = 0; half < 2; half++) {
-                const int8_t *tile = packed + ((nb * chunks + kc) * 2 + half) * 1024;
-                int8_t *rows = w + (nb * 32 + half * 16) * k + kc * 64;
+                const uint8_t *tile = packed + ((nb * chunks + kc) * 2 + half) * 1024;
+                uint8_t *rows = w + (nb * 32 + half * 16) * row_bytes + kc * 64;
                 for (size_t r = 0; r < 16; r++)
-                    for (size_t c = 0; c < 16; c++) memcpy(rows + c * k + r * 4, tile + r * 64 + c * 4, 4);
+                    for (size_t c = 0; c < 16; c++) memcpy(rows + c * row_bytes + r * 4, tile + r * 64 + c * 4, 4);
             }
+}
+
+void altclip_amx_s8_pack(const int8_t *w, size_t n, size_t k, size_t n_begin, size_t n_end, int8_t *packed) {
+    (void)n;
+    pack_groups((const uint8_t *)w, k, n_begin, n_end, (uint8_t *)packed);
+}
+
+void altclip_amx_s8_unpack(const int8_t *packed, size_t n, size_t k, int8_t *w) {
+    unpack_groups((const uint8_t *)packed, n, k, (uint8_t *)w);
 }
 
 int altclip_amx_bf16_shape_supported(size_t n, size_t k) { return n > 0 && k > 0 && n % 32 == 0 && k % 32 == 0; }
@@ -53,30 +65,13 @@ size_t altclip_amx_bf16_packed_bytes(size_t n, size_t k) { return n * k * 2; }
 
 size_t altclip_amx_bf16_blocked_bytes(size_t m, size_t k) { return altclip_round_up(m == 0 ? 1 : m, 32) * k * 2; }
 
-/* bf16 weights: [n / 32][k / 32][2 halves of 16 outputs][16 pairs of k][16 outputs][2], the two
-   consecutive k of one output side by side as TDPBF16PS reads them. */
 void altclip_amx_bf16_pack(const uint16_t *w, size_t n, size_t k, size_t n_begin, size_t n_end, uint16_t *packed) {
-    size_t chunks = k / 32;
-    for (size_t nb = n_begin / 32; nb < n_end / 32; nb++)
-        for (size_t kc = 0; kc < chunks; kc++)
-            for (size_t half = 0; half < 2; half++) {
-                uint16_t *tile = packed + ((nb * chunks + kc) * 2 + half) * 512;
-                const uint16_t *rows = w + (nb * 32 + half * 16) * k + kc * 32;
-                for (size_t r = 0; r < 16; r++)
-                    for (size_t c = 0; c < 16; c++) memcpy(tile + r * 32 + c * 2, rows + c * k + r * 2, 4);
-            }
+    (void)n;
+    pack_groups((const uint8_t *)w, 2 * k, n_begin, n_end, (uint8_t *)packed);
 }
 
 void altclip_amx_bf16_unpack(const uint16_t *packed, size_t n, size_t k, uint16_t *w) {
-    size_t chunks = k / 32;
-    for (size_t nb = 0; nb < n / 32; nb++)
-        for (size_t kc = 0; kc < chunks; kc++)
-            for (size_t half = 0; half < 2; half++) {
-                const uint16_t *tile = packed + ((nb * chunks + kc) * 2 + half) * 512;
-                uint16_t *rows = w + (nb * 32 + half * 16) * k + kc * 32;
-                for (size_t r = 0; r < 16; r++)
-                    for (size_t c = 0; c < 16; c++) memcpy(rows + c * k + r * 2, tile + r * 32 + c * 2, 4);
-            }
+    unpack_groups((const uint8_t *)packed, n, 2 * k, (uint8_t *)w);
 }
 
 /* One row's scale and zero point from its range [min(0, min), max(0, max)] (NaNs left out). */
